@@ -1,0 +1,5 @@
+"""mle-cli."""
+
+from .__about__ import __version__
+
+__all__ = ["__version__"]
