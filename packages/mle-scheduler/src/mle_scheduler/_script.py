@@ -1,0 +1,129 @@
+"""The job script shared by all backends, and the JSON status record its wrapper writes.
+
+The script is bash; every user string (argv, paths, env values, env/module names) goes through
+:func:`shlex.quote`. It records ``{"start", "host", "pid"}`` when the job starts and adds
+``"end"`` and ``"exit_code"`` when it ends, each time written atomically (temp file + rename)
+to the job's status file, so the truth about a job lives beside its outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from shlex import quote
+
+from ._types import JobSpec
+
+__all__ = ["StatusRecord", "read_status", "render_body", "render_script"]
+
+_PRELUDE = r"""# mle-scheduler wrapper: records start, end, exit code and host in the status file.
+__mle_status=%(status)s
+__mle_record() {
+    printf '%%s\n' "$1" > "$__mle_status.tmp.$$" && mv -f "$__mle_status.tmp.$$" "$__mle_status"
+}
+__mle_host=${HOSTNAME:-unknown}
+__mle_host=${__mle_host//[\"\\]/}
+__mle_t0=${EPOCHREALTIME:-$(date +%%s)}
+__mle_t0=${__mle_t0/,/.}
+__mle_head="\"start\": $__mle_t0, \"host\": \"$__mle_host\", \"pid\": $$"
+__mle_record "{$__mle_head}"
+"""
+
+_POSTLUDE = r"""__mle_code=$?
+__mle_t1=${EPOCHREALTIME:-$(date +%s)}
+__mle_t1=${__mle_t1/,/.}
+__mle_record "{$__mle_head, \"end\": $__mle_t1, \"exit_code\": $__mle_code}"
+exit $__mle_code
+"""
+
+
+def _fail(what: str) -> str:
+    return "{ echo " + quote(f"mle-scheduler: {what}") + " >&2; exit 1; }"
+
+
+def render_body(spec: JobSpec, *, redirect_output: bool = False) -> str:
+    """The part of the job script after the scheduler directives.
+
+    With ``redirect_output`` the script itself sends stdout/stderr to the spec's files (for
+    schedulers that cannot be told per job, e.g. inside an array); otherwise the caller does.
+    """
+    res = spec.resources
+    lines: list[str] = []
+    if redirect_output:
+        out = quote(os.fspath(spec.stdout_path))
+        if spec.stderr is None:
+            lines.append(f"exec >>{out} 2>&1")
+        else:
+            lines.append(f"exec >>{out} 2>>{quote(os.fspath(spec.stderr_path))}")
+    lines.append(_PRELUDE % {"status": quote(os.fspath(spec.status_path))})
+    lines.append("(")
+    if res.modules_to_load:
+        mods = " ".join(quote(m) for m in res.modules_to_load)
+        lines.append(f"    module load {mods} || {_fail('module load ' + mods + ' failed')}")
+    if res.env_name:
+        name = quote(res.env_name)
+        lines.append(
+            f'    eval "$(conda shell.bash hook 2>/dev/null)" && conda activate {name} '
+            f"|| {_fail('cannot activate conda environment ' + res.env_name)}"
+        )
+    if res.venv_path:
+        activate = quote(os.path.join(res.venv_path, "bin", "activate"))
+        lines.append(f"    . {activate} || {_fail('cannot activate venv ' + res.venv_path)}")
+    if spec.cwd is not None:
+        cwd = os.fspath(spec.cwd)
+        lines.append(f"    cd -- {quote(cwd)} || {_fail('cannot cd to ' + cwd)}")
+    for key, value in spec.env.items():
+        lines.append(f"    export {key}={quote(value)}")
+    lines.append("    exec " + " ".join(quote(a) for a in spec.argv))
+    lines.append(")")
+    lines.append(_POSTLUDE)
+    return "\n".join(lines)
+
+
+def render_script(spec: JobSpec, directives: Sequence[str] = (), **kwargs: bool) -> str:
+    """A complete bash job script: shebang, scheduler ``directives`` lines, then the body."""
+    head = ["#!/bin/bash", *directives]
+    return "\n".join(head) + "\n" + render_body(spec, **kwargs)
+
+
+@dataclass(frozen=True)
+class StatusRecord:
+    """What the wrapper wrote: ``end``/``exit_code`` are None while the job runs."""
+
+    start: float | None
+    host: str | None
+    pid: int | None
+    end: float | None = None
+    exit_code: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.exit_code is not None
+
+
+def _num(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def read_status(path: str | os.PathLike[str]) -> StatusRecord | None:
+    """Read a status file; ``None`` when it is absent or not a wrapper record."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    code, pid, host = data.get("exit_code"), data.get("pid"), data.get("host")
+    return StatusRecord(
+        start=_num(data.get("start")),
+        host=host if isinstance(host, str) else None,
+        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        end=_num(data.get("end")),
+        exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+    )

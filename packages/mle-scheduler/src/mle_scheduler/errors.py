@@ -1,0 +1,45 @@
+"""Exceptions raised by mle-scheduler.
+
+Every error derives from :class:`SchedulerError`; each subclass also inherits the builtin that fits,
+so ``except ValueError`` keeps working for callers that do not know this package.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendNotFoundError",
+    "BackendUnavailableError",
+    "JobSpecError",
+    "ResourceError",
+    "SchedulerError",
+    "StateFileError",
+    "SubmitError",
+]
+
+
+class SchedulerError(Exception):
+    """Root of all mle-scheduler errors."""
+
+
+class ResourceError(SchedulerError, ValueError):
+    """A resource request is malformed (unknown key, wrong type, bad time format)."""
+
+
+class JobSpecError(SchedulerError, ValueError):
+    """A job specification is malformed (empty argv, non-string env value, ...)."""
+
+
+class SubmitError(SchedulerError, RuntimeError):
+    """The scheduler refused a submission; the message carries the command's own output."""
+
+
+class BackendNotFoundError(SchedulerError, LookupError):
+    """No backend is registered under the requested name."""
+
+
+class BackendUnavailableError(SchedulerError, RuntimeError):
+    """The backend exists but cannot run here (missing commands, library or daemon)."""
+
+
+class StateFileError(SchedulerError, ValueError):
+    """A queue state file cannot be read back (missing, not JSON, wrong shape)."""
