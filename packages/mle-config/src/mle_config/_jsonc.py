@@ -37,12 +37,15 @@ def strip_comments(text: str) -> str:
             i = end
             continue
         elif ch == ",":
-            last_comma = i
+            # a second comma in a row is an error for json to report, never "trailing"
+            last_comma = i if last_comma is None else -1
         elif ch in "}]":
-            if last_comma is not None:
+            if last_comma is not None and last_comma >= 0:
                 out[last_comma] = " "
             last_comma = None
         elif not ch.isspace():
+            last_comma = None
+        if last_comma == -1 and ch != ",":
             last_comma = None
         i += 1
     return "".join(out)

@@ -25,7 +25,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = yaml.safe_load(value_text) if value_text.strip() else ""
     except yaml.YAMLError:
         value = value_text
-    if isinstance(value, str):
+    if isinstance(value, str) and not value_text.strip().startswith(("'", '"')):
         value = _float_or_str(value)
     return parts, value
 
