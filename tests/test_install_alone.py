@@ -15,7 +15,11 @@ SIBLINGS = {"mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_cli"
 # library -> (local packages to install, modules that must import, siblings it may bring)
 LIBRARIES = {
     "mle-config": (["mle-config"], ["mle_config"], {"mle_config"}),
-    "mle-logger": (["mle-config", "mle-logger"], ["mle_logger", "mle_toolbox.utils"], {"mle_config", "mle_logger"}),
+    "mle-logger": (
+        ["mle-config", "mle-logger"],
+        ["mle_logger", "mle_toolbox.utils"],
+        {"mle_config", "mle_logger"},
+    ),
     "mle-scheduler": (["mle-scheduler"], ["mle_scheduler"], {"mle_scheduler"}),
     "mle-search": (["mle-search"], ["mle_search"], {"mle_search"}),
 }
@@ -25,7 +29,14 @@ def _make_venv(path: Path) -> tuple[list[str], Path]:
     uv = shutil.which("uv")
     if uv:
         subprocess.run([uv, "venv", "-q", "--python", sys.executable, str(path)], check=True)
-        return [uv, "pip", "install", "-q", "--python", str(path / "bin" / "python")], path / "bin" / "python"
+        return [
+            uv,
+            "pip",
+            "install",
+            "-q",
+            "--python",
+            str(path / "bin" / "python"),
+        ], path / "bin" / "python"
     subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
     py = path / "bin" / "python"
     return [str(py), "-m", "pip", "install", "-q", "--disable-pip-version-check"], py
@@ -36,7 +47,9 @@ def _make_venv(path: Path) -> tuple[list[str], Path]:
 def test_library_installs_alone(library: str, tmp_path: Path) -> None:
     packages, modules, allowed = LIBRARIES[library]
     install, python = _make_venv(tmp_path / "venv")
-    subprocess.run([*install, *(str(ROOT / "packages" / p) for p in packages)], check=True, timeout=600)
+    subprocess.run(
+        [*install, *(str(ROOT / "packages" / p) for p in packages)], check=True, timeout=600
+    )
     probe = (
         "import importlib, importlib.util, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"

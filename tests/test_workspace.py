@@ -5,7 +5,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("module", ["mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_cli"])
+@pytest.mark.parametrize(
+    "module", ["mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_cli"]
+)
 def test_package_importable_with_version(module: str) -> None:
     mod = importlib.import_module(module)
     major, minor, _ = (int(x) for x in mod.__version__.split("."))

@@ -6,7 +6,6 @@ import copy
 import pickle
 
 import pytest
-
 from mle_config import Config
 
 

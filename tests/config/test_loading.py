@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mle_config import ConfigParseError, load_config
 from mle_config._jsonc import strip_comments
 
@@ -15,13 +14,20 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ode"
 
 def test_seed_json_loads_as_printed() -> None:
     cfg = load_config(EXAMPLES / "ode_int_config_1.json")
-    assert cfg.train_config.to_dict() == {"x_0": 100, "t_max": 1000, "dt": 0.1, "log_every_steps": 1000}
+    assert cfg.train_config.to_dict() == {
+        "x_0": 100,
+        "t_max": 1000,
+        "dt": 0.1,
+        "log_every_steps": 1000,
+    }
     assert cfg.net_config.to_dict() == {}
     assert cfg.log_config.what_to_track == ("integral",)
     assert cfg.log_config.overwrite_experiment_dir == 0
 
 
-@pytest.mark.parametrize("name", ["ode_multiple_experiments.yaml", "ode_grid_search.yaml", "ode_smbo_search.yaml"])
+@pytest.mark.parametrize(
+    "name", ["ode_multiple_experiments.yaml", "ode_grid_search.yaml", "ode_smbo_search.yaml"]
+)
 def test_seed_yaml_loads(name: str) -> None:
     cfg = load_config(EXAMPLES / name)
     assert cfg.meta_job_args.project_name == "ode"

@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from mle_config import ConfigValidationError, load_experiment, parse_override
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -15,8 +14,17 @@ SEED_YAMLS = ["ode_multiple_experiments.yaml", "ode_grid_search.yaml", "ode_smbo
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("a.b=1", 1), ("a=1e-3", 1e-3), ("a=0.5", 0.5), ("a=true", True), ("a=adam", "adam"),
-     ("a=[1, 2]", [1, 2]), ("a=", ""), ("a=v1", "v1"), ("a='3'", "3")],
+    [
+        ("a.b=1", 1),
+        ("a=1e-3", 1e-3),
+        ("a=0.5", 0.5),
+        ("a=true", True),
+        ("a=adam", "adam"),
+        ("a=[1, 2]", [1, 2]),
+        ("a=", ""),
+        ("a=v1", "v1"),
+        ("a='3'", "3"),
+    ],
 )
 def test_override_values_parse_as_yaml_scalars(text: str, value: object) -> None:
     assert parse_override(text)[1] == value
@@ -24,7 +32,7 @@ def test_override_values_parse_as_yaml_scalars(text: str, value: object) -> None
 
 @pytest.mark.parametrize("text", ["novalue", "=3", "a..b=1"])
 def test_malformed_override(text: str) -> None:
-    with pytest.raises(ConfigValidationError, match="key.path=value"):
+    with pytest.raises(ConfigValidationError, match=r"key\.path=value"):
         parse_override(text)
 
 
@@ -73,7 +81,7 @@ def test_override_of_misspelt_key_gets_did_you_mean() -> None:
 
 
 def test_override_through_a_scalar_is_an_error() -> None:
-    with pytest.raises(ConfigValidationError, match="meta_job_args.job_type: expected a mapping"):
+    with pytest.raises(ConfigValidationError, match=r"meta_job_args\.job_type: expected a mapping"):
         load_experiment(
             EXAMPLES / "ode" / "ode_multiple_experiments.yaml",
             overrides=["meta_job_args.job_type.x=3"],

@@ -79,7 +79,8 @@ def key_lines(text: str) -> dict[tuple[str, ...], int]:
                 lines[(*path, pending_key)] = start_line
         elif ch in "{[":
             if stack:
-                path.append(pending_key if stack[-1][0] == "obj" else str(stack[-1][1]))
+                parent = stack[-1]
+                path.append(str(pending_key) if parent[0] == "obj" else str(parent[1]))
             stack.append(("obj" if ch == "{" else "arr", 0))
             pending_key = None
         elif ch in "}]":

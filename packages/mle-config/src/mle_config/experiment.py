@@ -77,14 +77,24 @@ def load_experiment(
     script = None
     if "base_train_fname" in meta:
         script = _resolve_file(
-            raw, problems, ("meta_job_args", "base_train_fname"), meta["base_train_fname"], base, ".py"
+            raw,
+            problems,
+            ("meta_job_args", "base_train_fname"),
+            meta["base_train_fname"],
+            base,
+            ".py",
         )
         if script is not None:
             meta["base_train_fname"] = str(script)
     base_config = None
     if "base_train_config" in meta:
         base_config = _resolve_file(
-            raw, problems, ("meta_job_args", "base_train_config"), meta["base_train_config"], base, ".json"
+            raw,
+            problems,
+            ("meta_job_args", "base_train_config"),
+            meta["base_train_config"],
+            base,
+            ".json",
         )
         if base_config is not None:
             meta["base_train_config"] = str(base_config)
@@ -96,7 +106,12 @@ def load_experiment(
             config_files = [base_config]
         for i, name in enumerate(names or ()):
             found = _resolve_file(
-                raw, problems, ("multi_experiment_args", "config_fnames", str(i)), name, base, ".json"
+                raw,
+                problems,
+                ("multi_experiment_args", "config_fnames", str(i)),
+                name,
+                base,
+                ".json",
             )
             if found is not None:
                 config_files.append(found)

@@ -104,13 +104,16 @@ def _parse_json(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
         data = json.loads(stripped, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as err:
         raise ConfigParseError(
-            f"{path}:{err.lineno}: expected valid JSON, found {err.msg.lower()} (column {err.colno})"
+            f"{path}:{err.lineno}: expected valid JSON, "
+            f"found {err.msg.lower()} (column {err.colno})"
         ) from None
     except _DuplicateKey as err:
         lines = _jsonc.key_lines(stripped)
         line = max((v for k, v in lines.items() if k and k[-1] == err.key), default=None)
         where = f"{path}:{line}" if line else str(path)
-        raise ConfigParseError(f"{where}: {err.key}: expected each key once, found a duplicate key")
+        raise ConfigParseError(
+            f"{where}: {err.key}: expected each key once, found a duplicate key"
+        ) from None
     return data, _jsonc.key_lines(stripped)
 
 

@@ -301,7 +301,9 @@ def _check_params(problems: _Problems, path: KeyPath, params: dict[str, Any], gr
             names.add(name)
             if kind == "categorical":
                 if not isinstance(spec, list) or not spec:
-                    problems.add(ppath, f"expected a non-empty list of values, found {_found(spec)}")
+                    problems.add(
+                        ppath, f"expected a non-empty list of values, found {_found(spec)}"
+                    )
             else:
                 _check_range(problems, ppath, kind, spec, grid)
 
@@ -323,23 +325,32 @@ def validate_experiment(
     job_type = out.get("meta_job_args", {}).get("job_type")
     for section in REQUIRED_SECTIONS.get(job_type, ()):
         if section not in raw.data and section != "single_job_args":
-            problems.add(
-                (section,), f"expected a mapping for job_type {job_type!r}, found nothing"
-            )
-    out.setdefault("single_job_args", _check_section(problems, ("single_job_args",), {}, SECTIONS["single_job_args"]))
+            problems.add((section,), f"expected a mapping for job_type {job_type!r}, found nothing")
+    out.setdefault(
+        "single_job_args",
+        _check_section(problems, ("single_job_args",), {}, SECTIONS["single_job_args"]),
+    )
     meta = out.get("meta_job_args", {})
     multi = out.get("multi_experiment_args")
-    if job_type in ("single-experiment", "hyperparameter-search") and "base_train_config" not in meta:
+    if (
+        job_type in ("single-experiment", "hyperparameter-search")
+        and "base_train_config" not in meta
+    ):
         problems.add(
             ("meta_job_args", "base_train_config"),
             f"expected a .json training config for job_type {job_type!r}, found nothing",
         )
-    if job_type in ("multiple-experiments", "multiple-folds") and isinstance(multi, dict):
-        if "config_fnames" not in multi and "base_train_config" not in meta:
-            problems.add(
-                ("multi_experiment_args", "config_fnames"),
-                "expected a list of .json configs (or meta_job_args.base_train_config), found nothing",
-            )
+    is_multi = job_type in ("multiple-experiments", "multiple-folds") and isinstance(multi, dict)
+    if (
+        is_multi
+        and isinstance(multi, dict)
+        and "config_fnames" not in multi
+        and "base_train_config" not in meta
+    ):
+        problems.add(
+            ("multi_experiment_args", "config_fnames"),
+            "expected a list of .json configs (or meta_job_args.base_train_config), found nothing",
+        )
     if job_type == "multiple-folds" and isinstance(multi, dict) and "num_folds" not in multi:
         problems.add(
             ("multi_experiment_args", "num_folds"),
@@ -353,7 +364,10 @@ def validate_experiment(
             _check_params(problems, ("param_search_args", "params_to_search"), params, grid)
         if "smbo_config" in search or search.get("search_type") == "smbo":
             search["smbo_config"] = _check_section(
-                problems, ("param_search_args", "smbo_config"), search.get("smbo_config", {}), SMBO_KEYS
+                problems,
+                ("param_search_args", "smbo_config"),
+                search.get("smbo_config", {}),
+                SMBO_KEYS,
             )
         if "coordinate_config" in search:
             search["coordinate_config"] = _check_section(

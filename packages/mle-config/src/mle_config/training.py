@@ -16,16 +16,38 @@ __all__ = ["get_configs_ready", "load_train_config"]
 SECTIONS = ("train_config", "net_config", "log_config")
 
 
-def _parser(default_config: str, default_seed: int, default_exp_dir: str) -> argparse.ArgumentParser:
+def _parser(
+    default_config: str, default_seed: int, default_exp_dir: str
+) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description="Run one training job of an mle experiment.")
-    parser.add_argument("-config", "--config", "-config_fname", "--config_fname",
-                        dest="config_fname", default=default_config,
-                        help="the .json training config (default: %(default)s)")
-    parser.add_argument("-seed", "--seed", "-seed_id", "--seed_id", dest="seed_id",
-                        type=int, default=default_seed, help="the random seed (default: %(default)s)")
-    parser.add_argument("-exp_dir", "--exp_dir", "-experiment_dir", "--experiment_dir",
-                        dest="experiment_dir", default=default_exp_dir,
-                        help="the folder to write logs to (default: %(default)s)")
+    parser.add_argument(
+        "-config",
+        "--config",
+        "-config_fname",
+        "--config_fname",
+        dest="config_fname",
+        default=default_config,
+        help="the .json training config (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-seed",
+        "--seed",
+        "-seed_id",
+        "--seed_id",
+        dest="seed_id",
+        type=int,
+        default=default_seed,
+        help="the random seed (default: %(default)s)",
+    )
+    parser.add_argument(
+        "-exp_dir",
+        "--exp_dir",
+        "-experiment_dir",
+        "--experiment_dir",
+        dest="experiment_dir",
+        default=default_exp_dir,
+        help="the folder to write logs to (default: %(default)s)",
+    )
     return parser
 
 
@@ -53,7 +75,8 @@ def load_train_config(path: str | Path) -> tuple[Config, Config, Config]:
         value = raw.data.get(section, {})
         if not isinstance(value, dict):
             raise ConfigParseError(
-                f"{raw.where((section,))}: {section}: expected a mapping, found {type(value).__name__}"
+                f"{raw.where((section,))}: {section}: "
+                f"expected a mapping, found {type(value).__name__}"
             )
         parts.append(Config(value))
     return parts[0], parts[1], parts[2]
