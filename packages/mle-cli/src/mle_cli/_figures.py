@@ -1,0 +1,192 @@
+"""The report's figures (matplotlib, Agg backend, imported lazily)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._logs import RunLog
+
+
+def _plt() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _fmt_params(params: dict[str, Any]) -> str:
+    if "config_fname" in params:
+        return Path(str(params["config_fname"])).name
+    return ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in params.items())
+
+
+def _short(v: Any) -> str:
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def mean_band(series: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Mean and 95% band (mean +- 1.96 standard errors) over runs, cut to the shortest run."""
+    n = min(len(s) for s in series)
+    arr = np.vstack([np.asarray(s[:n], dtype=float) for s in series])
+    mean = np.nanmean(arr, axis=0)
+    if arr.shape[0] > 1:
+        se = np.nanstd(arr, axis=0, ddof=1) / math.sqrt(arr.shape[0])
+    else:
+        se = np.zeros_like(mean)
+    return mean, mean - 1.96 * se, mean + 1.96 * se
+
+
+def learning_curves(
+    doc: dict[str, Any], logs: dict[str, RunLog], out_dir: Path, max_configs: int = 12
+) -> list[tuple[str, Path]]:
+    """One PNG per tracked stat: each config's mean over seeds with a 95% band."""
+    plt = _plt()
+    by_config: dict[str, list[RunLog]] = {}
+    for job in doc["jobs"]:
+        log = logs.get(job["job_id"])
+        if log is not None and job["state"] == "done":
+            by_config.setdefault(job["config_id"], []).append(log)
+    if not by_config:
+        return []
+    params = {c["config_id"]: c["params"] for c in doc["configs"]}
+    configs = list(by_config)
+    if len(configs) > max_configs:  # keep the figure readable: the best configs
+        order = [c["config_id"] for c in _ranked(doc)]
+        configs = [c for c in order if c in by_config][:max_configs]
+    stat_names: list[str] = []
+    for runs in by_config.values():
+        for name in runs[0].stats:
+            if name not in stat_names:
+                stat_names.append(name)
+    out: list[tuple[str, Path]] = []
+    for stat in stat_names:
+        fig, ax = plt.subplots(figsize=(7, 4.2))
+        for cid in configs:
+            runs = [r for r in by_config[cid] if stat in r.stats and len(r.stats[stat])]
+            if not runs:
+                continue
+            mean, lo, hi = mean_band([r.stats[stat] for r in runs])
+            t = _time_axis(runs[0], len(mean))
+            label = f"{cid}: {_fmt_params(params.get(cid, {}))} (n={len(runs)})"
+            (line,) = ax.plot(t, mean, label=label, lw=1.6)
+            ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+        ax.set_title(f"{stat}: mean over seeds, 95% band")
+        ax.set_xlabel(_time_name(next(iter(by_config.values()))[0]))
+        ax.set_ylabel(stat)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+        fig.tight_layout()
+        path = out_dir / f"curve_{_safe(stat)}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append((f"Learning curve: {stat}", path))
+    return out
+
+
+def _time_name(log: RunLog) -> str:
+    return next(iter(log.time), "update")
+
+
+def _time_axis(log: RunLog, n: int) -> np.ndarray:
+    for arr in log.time.values():
+        if len(arr) >= n:
+            return np.asarray(arr[:n], dtype=float)
+    return np.arange(1, n + 1, dtype=float)
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+
+
+def _ranked(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    scored = [c for c in doc["configs"] if c.get("score_mean") is not None]
+    return sorted(scored, key=lambda c: c["score_mean"], reverse=bool(doc.get("maximize")))
+
+
+def search_figures(doc: dict[str, Any], out_dir: Path) -> list[tuple[str, Path]]:
+    """Score vs evaluation order, vs each parameter, and a heat map for a 2-parameter grid."""
+    plt = _plt()
+    configs = [c for c in doc["configs"] if c.get("proposal") is not None]
+    configs.sort(key=lambda c: c["proposal"])
+    scored = [c for c in configs if c.get("score_mean") is not None]
+    if not scored:
+        return []
+    metric = doc.get("metric") or "score"
+    maximize = bool(doc.get("maximize"))
+    out: list[tuple[str, Path]] = []
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    xs = [c["proposal"] + 1 for c in scored]
+    ys = [c["score_mean"] for c in scored]
+    errs = [c.get("score_std") or 0.0 for c in scored]
+    ax.errorbar(xs, ys, yerr=errs, fmt="o", ms=4, capsize=2, label="mean over seeds (+- std)")
+    best = np.maximum.accumulate(ys) if maximize else np.minimum.accumulate(ys)
+    ax.step(xs, best, where="post", color="C3", label="best so far")
+    ax.set_xlabel("evaluation")
+    ax.set_ylabel(metric)
+    ax.set_title(f"{metric} by evaluation order ({'max' if maximize else 'min'}imize)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = out_dir / "search_order.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    out.append(("Score by evaluation order", path))
+
+    names = [k for k in scored[0]["params"]]
+    numeric = [n for n in names if all(_isnum(c["params"].get(n)) for c in scored)]
+    for name in names:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        if name in numeric:
+            px: list[Any] = [float(c["params"][name]) for c in scored]
+        else:
+            cats = sorted({str(c["params"].get(name)) for c in scored})
+            px = [cats.index(str(c["params"].get(name))) for c in scored]
+            ax.set_xticks(range(len(cats)), cats, rotation=30)
+        ax.errorbar(px, ys, yerr=errs, fmt="o", ms=5, capsize=2)
+        ax.set_xlabel(name)
+        ax.set_ylabel(metric)
+        ax.set_title(f"{metric} against {name.split('.')[-1]}")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        path = out_dir / f"param_{_safe(name)}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append((f"Score against {name}", path))
+
+    if doc.get("search_type") == "grid" and len(names) == 2:
+        a, b = names
+        va = sorted({_key(c["params"][a]) for c in scored})
+        vb = sorted({_key(c["params"][b]) for c in scored})
+        grid = np.full((len(vb), len(va)), np.nan)
+        for c in scored:
+            grid[vb.index(_key(c["params"][b])), va.index(_key(c["params"][a]))] = c["score_mean"]
+        fig, ax = plt.subplots(figsize=(6, 5))
+        im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(va)), [_short(v) for v in va], rotation=45)
+        ax.set_yticks(range(len(vb)), [_short(v) for v in vb])
+        ax.set_xlabel(a)
+        ax.set_ylabel(b)
+        fig.colorbar(im, ax=ax, label=metric)
+        ax.set_title(f"{metric}: grid heat map")
+        fig.tight_layout()
+        path = out_dir / "grid_heatmap.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        out.append(("Grid heat map", path))
+    return out
+
+
+def _isnum(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _key(v: Any) -> Any:
+    return v if _isnum(v) else str(v)

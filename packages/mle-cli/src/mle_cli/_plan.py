@@ -1,0 +1,121 @@
+"""The job table: which jobs an experiment runs, each with its config, seed and run folder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._spec import ExperimentSpec
+
+JOB_TYPES = (
+    "single-experiment",
+    "multiple-experiments",
+    "multiple-folds",
+    "hyperparameter-search",
+)
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One run of the training script.
+
+    ``config_id`` groups the seeds (and folds) that are averaged into one score; ``config_key``
+    names the resolved config file under ``configs/`` that this job receives as ``-config``.
+    """
+
+    job_id: str
+    config_id: str
+    seed: int
+    config_key: str
+    params: dict[str, Any] = field(default_factory=dict)
+    fold: int | None = None
+    proposal: int | None = None
+    base_config: str | None = None
+
+    def to_record(self) -> dict[str, Any]:
+        rec: dict[str, Any] = {
+            "job_id": self.job_id,
+            "config_id": self.config_id,
+            "seed": self.seed,
+            "config_key": self.config_key,
+            "params": self.params,
+        }
+        if self.fold is not None:
+            rec["fold"] = self.fold
+        if self.proposal is not None:
+            rec["proposal"] = self.proposal
+        if self.base_config is not None:
+            rec["base_config"] = self.base_config
+        return rec
+
+    @classmethod
+    def from_record(cls, rec: dict[str, Any]) -> PlannedJob:
+        return cls(
+            job_id=str(rec["job_id"]),
+            config_id=str(rec["config_id"]),
+            seed=int(rec["seed"]),
+            config_key=str(rec["config_key"]),
+            params=dict(rec.get("params") or {}),
+            fold=rec.get("fold"),
+            proposal=rec.get("proposal"),
+            base_config=rec.get("base_config"),
+        )
+
+
+def seeds_for(spec: ExperimentSpec) -> list[int]:
+    """The seeds every config runs with: ``num_seeds`` seeds counted from the base seed."""
+    return [spec.base_seed + i for i in range(spec.num_seeds)]
+
+
+def plan_static_jobs(spec: ExperimentSpec) -> list[PlannedJob]:
+    """All jobs of a non-search experiment, in submission order (config, fold, seed)."""
+    jobs: list[PlannedJob] = []
+    folds: list[int | None] = (
+        list(range(spec.num_folds)) if spec.job_type == "multiple-folds" else [None]
+    )
+    for ci, cfg_path in enumerate(spec.config_paths):
+        config_id = f"c{ci:03d}"
+        for fold in folds:
+            key = config_id if fold is None else f"{config_id}-f{fold}"
+            for seed in seeds_for(spec):
+                job_id = f"{key}-s{seed}"
+                jobs.append(
+                    PlannedJob(
+                        job_id=job_id,
+                        config_id=config_id,
+                        seed=seed,
+                        config_key=key,
+                        params={"config_fname": str(cfg_path)},
+                        fold=fold,
+                        base_config=str(cfg_path),
+                    )
+                )
+    return jobs
+
+
+def plan_proposal_jobs(spec: ExperimentSpec, index: int, params: dict[str, Any]) -> list[PlannedJob]:
+    """The jobs (one per seed) that evaluate search proposal number ``index``."""
+    config_id = f"p{index:04d}"
+    return [
+        PlannedJob(
+            job_id=f"{config_id}-s{seed}",
+            config_id=config_id,
+            seed=seed,
+            config_key=config_id,
+            params=dict(params),
+            proposal=index,
+            base_config=str(spec.config_paths[0]),
+        )
+        for seed in seeds_for(spec)
+    ]
+
+
+def config_updates(job: PlannedJob, spec: ExperimentSpec) -> dict[str, Any]:
+    """Dotted-key updates that turn the base training config into this job's config."""
+    updates: dict[str, Any] = {}
+    if job.proposal is not None:
+        updates.update(job.params)
+    if job.fold is not None:
+        updates["train_config.fold_id"] = job.fold
+        updates["train_config.num_folds"] = spec.num_folds
+    return updates

@@ -1,0 +1,93 @@
+"""The reproducibility record: what ran, where, with which code and packages."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import socket
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from ._layout import atomic_write_text, write_json
+
+_PACKAGES = (
+    "mle-cli",
+    "mle-config",
+    "mle-logger",
+    "mle-scheduler",
+    "mle-search",
+    "numpy",
+    "h5py",
+    "pyyaml",
+    "scikit-optimize",
+    "scikit-learn",
+    "drmaa",
+    "rich",
+    "matplotlib",
+)
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
+    try:
+        res = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return res.stdout if res.returncode == 0 else None
+
+
+def git_info(cwd: Path) -> dict[str, Any] | None:
+    """Commit, branch and diff (as text) of the repository holding ``cwd``; None outside one."""
+    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    if top is None:
+        return None
+    commit = _git(["rev-parse", "HEAD"], cwd)
+    branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], cwd)
+    diff = _git(["diff", "HEAD"], cwd) or ""
+    status = _git(["status", "--porcelain"], cwd) or ""
+    return {
+        "toplevel": top.strip(),
+        "commit": commit.strip() if commit else None,
+        "branch": branch.strip() if branch else None,
+        "dirty": bool(status.strip()),
+        "untracked": [ln[3:] for ln in status.splitlines() if ln.startswith("??")],
+        "diff": diff,
+    }
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in _PACKAGES:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def write_record(path: Path, diff_path: Path, argv: list[str], cwd: Path) -> dict[str, Any]:
+    """Write ``reproducibility.json`` (and ``git.diff`` when the working tree is dirty)."""
+    git = git_info(cwd)
+    record: dict[str, Any] = {
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": argv,
+        "cwd": str(cwd),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "python": sys.version,
+        "python_executable": sys.executable,
+        "packages": package_versions(),
+        "git": None,
+    }
+    if git is not None:
+        diff = git.pop("diff")
+        if diff:
+            atomic_write_text(diff_path, diff)
+            git["diff_file"] = diff_path.name
+        record["git"] = git
+    write_json(path, record)
+    return record

@@ -1,0 +1,146 @@
+"""What the CLI needs from a validated experiment YAML, in one flat, typed record."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import UsageError
+
+BACKENDS = ("local", "sge", "slurm")
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """The experiment as the CLI runs it (built from mle-config's validated Experiment)."""
+
+    yaml_path: Path
+    job_type: str
+    project_name: str
+    train_script: Path
+    config_paths: list[Path]
+    experiment_dir: Path
+    backend: str
+    max_running: int | None
+    max_retries: int
+    num_seeds: int
+    base_seed: int
+    num_folds: int
+    job_args: dict[str, Any]
+    search: dict[str, Any] | None
+    python: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_search(self) -> bool:
+        return self.job_type == "hyperparameter-search"
+
+    @property
+    def budget(self) -> int:
+        """Number of proposals a search evaluates (batches x iterations per batch)."""
+        if not self.search:
+            return 0
+        return int(self.search.get("num_search_batches", 1)) * int(
+            self.search.get("num_iter_per_batch", 1)
+        )
+
+
+def _section(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
+    val = raw.get(name) or {}
+    return dict(val) if isinstance(val, Mapping) else {}
+
+
+def load_spec(
+    yaml_path: str | os.PathLike[str],
+    overrides: Sequence[str] = (),
+    backend_override: str | None = None,
+    user_config: Mapping[str, Any] | None = None,
+    cwd: Path | None = None,
+) -> ExperimentSpec:
+    """Validate an experiment YAML with mle-config and flatten it for the CLI.
+
+    Raises mle-config's ``ConfigValidationError`` (every problem, one line each) on bad input.
+    """
+    from mle_config import load_experiment
+
+    cwd = cwd or Path.cwd()
+    exp = load_experiment(yaml_path, overrides=overrides, cwd=cwd)
+    return build_spec(
+        exp.config.to_dict(),
+        yaml_path=exp.path,
+        train_script=exp.train_script,
+        config_paths=list(exp.config_files),
+        experiment_dir=exp.experiment_dir,
+        backend_override=backend_override,
+        user_config=user_config,
+    )
+
+
+def build_spec(
+    cfg: Mapping[str, Any],
+    yaml_path: Path,
+    train_script: Path,
+    config_paths: list[Path],
+    experiment_dir: Path,
+    backend_override: str | None = None,
+    user_config: Mapping[str, Any] | None = None,
+) -> ExperimentSpec:
+    """Flatten a validated experiment mapping (defaults filled in) into an ExperimentSpec."""
+    user_config = user_config or {}
+    meta = _section(cfg, "meta_job_args")
+    job_type = str(meta.get("job_type", "single-experiment"))
+    multi = _section(cfg, "multi_experiment_args")
+    single = _section(cfg, "single_experiment_args")
+    search = _section(cfg, "param_search_args") if job_type == "hyperparameter-search" else None
+
+    backend = backend_override or meta.get("backend") or user_config.get("default_backend")
+    backend = str(backend or "local")
+    if backend not in BACKENDS:
+        raise UsageError(
+            f"{yaml_path}: meta_job_args.backend: expected one of {', '.join(BACKENDS)}, "
+            f"found {backend!r}"
+        )
+    if not config_paths:
+        raise UsageError(
+            f"{yaml_path}: meta_job_args.base_train_config: expected a training config file "
+            f"for job_type {job_type}, found none"
+        )
+
+    if job_type == "hyperparameter-search":
+        num_seeds = int((search or {}).get("num_evals_per_iter") or 1)
+    elif job_type == "single-experiment":
+        num_seeds = 1
+    else:
+        num_seeds = int(multi.get("num_seeds") or 1)
+    base_seed = int(single.get("seed_id") or 0) if job_type == "single-experiment" else 0
+    num_folds = int(multi.get("num_folds") or 1) if job_type == "multiple-folds" else 1
+
+    defaults = dict((user_config.get("resources") or {}).get(backend) or {})
+    job_args = {**defaults, **{k: v for k, v in _section(cfg, "single_job_args").items()
+                               if v is not None}}
+
+    max_running = meta.get("max_running_jobs")
+    if max_running is None and backend == "local":
+        cores = int(job_args.get("num_logical_cores") or 1)
+        max_running = max(1, (os.cpu_count() or 1) // max(1, cores))
+    return ExperimentSpec(
+        yaml_path=yaml_path,
+        job_type=job_type,
+        project_name=str(meta.get("project_name") or yaml_path.stem),
+        train_script=train_script,
+        config_paths=list(config_paths),
+        experiment_dir=experiment_dir,
+        backend=backend,
+        max_running=int(max_running) if max_running is not None else None,
+        max_retries=int(meta.get("max_retries") or 0),
+        num_seeds=num_seeds,
+        base_seed=base_seed,
+        num_folds=num_folds,
+        job_args=job_args,
+        search=search,
+        python=str(meta["python"]) if meta.get("python") else None,
+        raw=dict(cfg),
+    )
