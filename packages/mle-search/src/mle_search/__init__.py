@@ -1,5 +1,58 @@
-"""mle-search."""
+"""mle-search: search spaces and strategies (grid, random, coordinate, SMBO) with ask/tell,
+and an append-only JSON-lines hyper log to resume from.
+
+>>> from mle_search import Space, make_strategy
+>>> space = Space.from_config({"real": {"x_0": {"begin": 1, "end": 10, "bins": 10}}})
+>>> strategy = make_strategy("grid", space, maximize=True)
+>>> strategy.ask(2)
+[{'train_config.x_0': 1.0}, {'train_config.x_0': 2.0}]
+"""
 
 from .__about__ import __version__
+from ._coordinate import CoordinateSearch
+from ._factory import STRATEGIES, make_strategy
+from ._grid import GridSearch
+from ._hyperlog import HyperLog
+from ._params import CategoricalParam, IntegerParam, Param, RealParam, canonical_name
+from ._random import RandomSearch
+from ._results import Evaluation, aggregate_scores
+from ._smbo import ACQ_FUNCTIONS, BASE_ESTIMATORS, SMBOSearch
+from ._space import Space, to_nested
+from ._strategy import Strategy
+from .errors import (
+    SearchConfigError,
+    SearchDependencyError,
+    SearchError,
+    SearchInputError,
+    SearchSpaceError,
+    SearchStateError,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "ACQ_FUNCTIONS",
+    "BASE_ESTIMATORS",
+    "STRATEGIES",
+    "CategoricalParam",
+    "CoordinateSearch",
+    "Evaluation",
+    "GridSearch",
+    "HyperLog",
+    "IntegerParam",
+    "Param",
+    "RandomSearch",
+    "RealParam",
+    "SMBOSearch",
+    "SearchConfigError",
+    "SearchDependencyError",
+    "SearchError",
+    "SearchInputError",
+    "SearchSpaceError",
+    "SearchStateError",
+    "Space",
+    "Strategy",
+    "__version__",
+    "aggregate_scores",
+    "canonical_name",
+    "make_strategy",
+    "to_nested",
+]

@@ -1,0 +1,164 @@
+"""The hyper log: one JSON line per evaluated proposal, append-only, flushed per record."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ._results import aggregate_scores, normalize_scores
+from .errors import SearchInputError
+
+__all__ = ["HyperLog"]
+
+Timestamp = _dt.datetime | float | int | str | None
+
+
+def _iso(value: Timestamp) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, _dt.datetime):
+        stamp = value if value.tzinfo else value.replace(tzinfo=_dt.timezone.utc)
+    else:
+        stamp = _dt.datetime.fromtimestamp(float(value), tz=_dt.timezone.utc)
+    return stamp.isoformat(timespec="milliseconds")
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe copy: non-finite floats become null (JSON has no NaN)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        return _plain(value.item())
+    return value
+
+
+class HyperLog:
+    """Append-only JSON-lines log of a search, one record per evaluated proposal::
+
+        {"id": 3, "batch": 0, "params": {"train_config.lr": 0.01}, "scores": [0.9, null],
+         "score": 0.9, "status": "partial", "run_dir": "...", "started": "...",
+         "finished": "...", "logged": "..."}
+
+    Each append is flushed and fsynced. Reading never executes anything: a torn or garbled
+    line (a crash mid-write) is skipped with a warning. A path ending in ``.pkl`` (the original
+    toolbox's name) is replaced by the ``.jsonl`` name, with one warning.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        requested = Path(path)
+        self.path = requested
+        if requested.suffix == ".pkl":
+            self.path = requested.with_suffix(".jsonl")
+            warnings.warn(
+                f"hyper log {str(requested)!r}: pickle logs are not written; "
+                f"writing JSON lines to {str(self.path)!r} instead",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._next_id: int | None = None
+
+    def __repr__(self) -> str:
+        return f"HyperLog({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def append(
+        self,
+        params: Mapping[str, Any],
+        scores: Sequence[float | None] | float | None,
+        *,
+        id: int | None = None,
+        batch: int | None = None,
+        run_dir: str | os.PathLike[str] | None = None,
+        started: Timestamp = None,
+        finished: Timestamp = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Append one evaluated proposal; ``score`` and ``status`` are computed from the
+        per-seed ``scores`` (None / NaN = failed seed). ``id`` defaults to the next number.
+        Returns the record written."""
+        if not isinstance(params, Mapping):
+            raise SearchInputError(
+                f"HyperLog.append: expected params to be a mapping, found {params!r}"
+            )
+        per_seed = normalize_scores(scores)
+        score, status = aggregate_scores(per_seed)
+        if id is None:
+            id = self._allocate_id()
+        else:
+            self._next_id = max(self._next_id or 0, int(id) + 1)
+        record: dict[str, Any] = {
+            "id": id,
+            "batch": batch,
+            "params": _plain(dict(params)),
+            "scores": list(per_seed),
+            "score": score,
+            "status": status,
+            "run_dir": None if run_dir is None else str(run_dir),
+            "started": _iso(started),
+            "finished": _iso(finished),
+            "logged": _iso(_dt.datetime.now(_dt.timezone.utc)),
+        }
+        for key, value in (extra or {}).items():
+            record.setdefault(str(key), _plain(value))
+        line = json.dumps(record, allow_nan=False, separators=(",", ":"))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a+b") as fh:
+            fh.seek(0, os.SEEK_END)
+            if fh.tell() > 0:  # a torn last line must not swallow this record
+                fh.seek(-1, os.SEEK_END)
+                if fh.read(1) != b"\n":
+                    fh.write(b"\n")
+            fh.write(line.encode("utf-8") + b"\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        return record
+
+    def read(self) -> list[dict[str, Any]]:
+        """All intact records in file order ([] when the file does not exist)."""
+        if not self.path.is_file():
+            return []
+        records = []
+        with open(self.path, "rb") as fh:
+            for number, raw in enumerate(fh, start=1):
+                if not raw.strip():
+                    continue
+                try:
+                    record = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    warnings.warn(
+                        f"hyper log {str(self.path)!r}: skipping unreadable line {number} "
+                        "(torn by a crash?)",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                if not isinstance(record, dict) or not isinstance(record.get("params"), dict):
+                    warnings.warn(
+                        f"hyper log {str(self.path)!r}: skipping line {number}: expected a "
+                        "record with 'params'",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                    continue
+                records.append(record)
+        return records
+
+    def _allocate_id(self) -> int:
+        if self._next_id is None:
+            ids = [r["id"] for r in self.read() if isinstance(r.get("id"), int)]
+            self._next_id = max(ids, default=-1) + 1
+        allocated = self._next_id
+        self._next_id += 1
+        return allocated

@@ -1,0 +1,105 @@
+"""Random search: a seeded stream of points, without repeats, that a resume continues."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from ._grid import GridSearch
+from ._results import Evaluation
+from ._space import Key, Space
+from ._strategy import Strategy
+
+__all__ = ["RandomSearch"]
+
+#: Rejections in a row after which a nearly used-up finite space is enumerated instead.
+_MAX_REJECTIONS = 1000
+#: How far past the logged points a resume looks for them in the stream.
+_RESUME_SLACK = 4096
+
+
+class RandomSearch(Strategy):
+    """Points drawn independently from each parameter's distribution (bins and integers
+    uniformly, continuous reals per their prior). The stream is a function of ``seed`` alone,
+    repeats are skipped, and a finite space ends exhausted after its last unseen point.
+    Without a seed one is drawn and kept in ``seed`` (pass it back to resume)."""
+
+    search_type = "random"
+
+    def __init__(self, space: Space, *, seed: int | None = None, maximize: bool = False) -> None:
+        super().__init__(space, seed=seed, maximize=maximize)
+        if self.seed is None:
+            self.seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
+        self._rng = np.random.default_rng(self.seed)
+        self._emitted: set[Key] = set()  # every point the stream has produced
+        self._requeued: list[Key] = []  # stream points lost before a resume (never told)
+        self._size = space.size
+
+    def _draw(self) -> Key | None:
+        """The next unique point of the stream, or None when a finite space is used up."""
+        rejections = 0
+        while True:
+            if self._size is not None and len(self._emitted) >= self._size:
+                return None
+            key = self.space.sample(self._rng)
+            if key not in self._emitted:
+                self._emitted.add(key)
+                return key
+            rejections += 1
+            if rejections >= _MAX_REJECTIONS and self._size is not None:
+                return self._draw_remaining()
+
+    def _draw_remaining(self) -> Key | None:
+        grid = GridSearch(self.space)
+        left = [k for i in range(grid.size) if (k := grid.point(i)) not in self._emitted]
+        if not left:
+            return None
+        key = left[int(self._rng.integers(len(left)))]
+        self._emitted.add(key)
+        return key
+
+    def _propose(self, n: int) -> list[Key]:
+        out: list[Key] = []
+        while self._requeued and len(out) < n:
+            key = self._requeued.pop(0)
+            if not self._taken(key):
+                out.append(key)
+        while len(out) < n:
+            drawn = self._draw()
+            if drawn is None:
+                break
+            if not self._taken(drawn):
+                out.append(drawn)
+        return out
+
+    @property
+    def exhausted(self) -> bool:
+        if self._size is None:
+            return False
+        return not self._requeued and len(self._emitted | self._seen) >= self._size
+
+    def _resume(self, items: list[tuple[Key, Evaluation]]) -> None:
+        """Replay the stream past the last logged point; stream points before it that are
+        not in the log (pending when the run stopped) are proposed again first."""
+        logged = {key for key, _ in items}
+        self._rng = np.random.default_rng(self.seed)
+        self._emitted = set()
+        stream: list[Key] = []
+        last = -1
+        state: Any = copy.deepcopy(self._rng.bit_generator.state)
+        matched = 0
+        while matched < len(logged) and len(stream) < len(logged) + _RESUME_SLACK:
+            drawn = self._draw()
+            if drawn is None:
+                break
+            stream.append(drawn)
+            key = drawn
+            if key in logged:
+                matched += 1
+                last = len(stream) - 1
+                state = copy.deepcopy(self._rng.bit_generator.state)
+        self._rng.bit_generator.state = state
+        self._emitted = set(stream[: last + 1])
+        self._requeued = [k for k in stream[: last + 1] if k not in logged]

@@ -1,0 +1,275 @@
+"""SMBO search on scikit-optimize's ``Optimizer``, with a constant liar for pending points."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._grid import GridSearch
+from ._imports import require
+from ._params import CategoricalParam, IntegerParam, RealParam
+from ._results import Evaluation
+from ._space import Key, Space
+from ._strategy import Strategy
+from .errors import SearchConfigError
+
+__all__ = ["ACQ_FUNCTIONS", "BASE_ESTIMATORS", "SMBOSearch"]
+
+BASE_ESTIMATORS = ("GP", "RF", "ET", "GBRT")
+ACQ_FUNCTIONS = ("LCB", "EI", "PI", "gp_hedge")
+LIARS = ("min", "mean", "max")
+_OWN_KWARGS = (
+    "dimensions",
+    "base_estimator",
+    "n_initial_points",
+    "acq_func",
+    "acq_optimizer",
+    "random_state",
+)
+_MAX_TRIES = 1000
+
+
+class _Codec:
+    """Maps space keys to skopt points and back. Grid axes (real bins, thinned integers)
+    become an index dimension, categories an index categorical; one-value parameters are
+    held fixed outside skopt."""
+
+    def __init__(self, space: Space) -> None:
+        skopt_space = require("skopt.space")
+        self.space = space
+        self.free: list[int] = []
+        self.dims: list[Any] = []
+        self._lookup: list[Sequence[Any] | None] = []
+        for i, param in enumerate(space):
+            if param.size == 1:
+                continue
+            self.free.append(i)
+            lookup: Sequence[Any] | None = None
+            if isinstance(param, RealParam) and param.values is None:
+                dim = skopt_space.Real(param.begin, param.end, prior=param.prior, name=param.name)
+            elif isinstance(param, IntegerParam) and isinstance(param.values, range):
+                dim = skopt_space.Integer(
+                    param.begin, param.end, prior=param.prior, name=param.name
+                )
+            else:
+                values = param.values
+                assert values is not None
+                lookup = values
+                if isinstance(param, CategoricalParam):
+                    dim = skopt_space.Categorical(list(range(len(values))), name=param.name)
+                else:
+                    dim = skopt_space.Integer(0, len(values) - 1, name=param.name)
+            self.dims.append(dim)
+            self._lookup.append(lookup)
+        self._fixed = [p.discretize(2)[0] for p in space]  # only one-value ones are used
+
+    def encode(self, key: Key) -> list[Any]:
+        out = []
+        for i, lookup in zip(self.free, self._lookup, strict=True):
+            value = key[i]
+            if lookup is None:
+                out.append(value)
+            else:
+                # match by type too: a category list may hold both 1 and True
+                out.append(next(j for j, v in enumerate(lookup) if _identical(v, value)))
+        return out
+
+    def decode(self, x: Sequence[Any]) -> Key:
+        values = list(self._fixed)
+        for i, raw, lookup in zip(self.free, x, self._lookup, strict=True):
+            param = self.space.params[i]
+            if lookup is None:
+                values[i] = param.coerce(float(raw) if isinstance(param, RealParam) else int(raw))
+            else:
+                assert param.values is not None
+                values[i] = param.values[int(raw)]
+        return tuple(values)
+
+
+def _identical(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+class SMBOSearch(Strategy):
+    """Sequential model-based optimization (scikit-optimize, the ``smbo`` extra).
+
+    ``base_estimator`` GP / RF / ET / GBRT, ``acq_function`` LCB / EI / PI / gp_hedge; the first
+    ``n_initial_points`` proposals are random. Proposals asked while others are pending come
+    from a copy of the model told a constant lie (``liar``: the min / mean / max objective seen)
+    at every pending point, so a pending point is never proposed again. ``optimizer_kwargs``
+    go to ``skopt.Optimizer`` as is (e.g. ``{"acq_optimizer_kwargs": {"n_points": 1000}}``).
+    """
+
+    search_type = "smbo"
+
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int | None = None,
+        maximize: bool = False,
+        base_estimator: str = "GP",
+        acq_function: str = "gp_hedge",
+        n_initial_points: int = 10,
+        acq_optimizer: str = "auto",
+        liar: str = "min",
+        optimizer_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(space, seed=seed, maximize=maximize)
+        estimator = str(base_estimator).upper()
+        if estimator not in BASE_ESTIMATORS:
+            raise SearchConfigError(
+                f"smbo: expected base_estimator to be one of {', '.join(BASE_ESTIMATORS)}, "
+                f"found {base_estimator!r}"
+            )
+        acq = {a.lower(): a for a in ACQ_FUNCTIONS}.get(str(acq_function).lower())
+        if acq is None:
+            raise SearchConfigError(
+                f"smbo: expected acq_function to be one of {', '.join(ACQ_FUNCTIONS)}, "
+                f"found {acq_function!r}"
+            )
+        if (
+            isinstance(n_initial_points, bool)
+            or not isinstance(n_initial_points, int)
+            or n_initial_points < 1
+        ):
+            raise SearchConfigError(
+                f"smbo: expected n_initial_points to be an integer >= 1, found {n_initial_points!r}"
+            )
+        if liar not in LIARS:
+            raise SearchConfigError(
+                f"smbo: expected liar to be one of {', '.join(LIARS)}, found {liar!r}"
+            )
+        extra = dict(optimizer_kwargs or {})
+        clash = [k for k in extra if k in _OWN_KWARGS]
+        if clash:
+            raise SearchConfigError(
+                f"smbo: optimizer_kwargs may not set {clash[0]!r} (an option of its own)"
+            )
+        self.base_estimator = estimator
+        self.acq_function = acq
+        self.n_initial_points = n_initial_points
+        self.acq_optimizer = acq_optimizer
+        self.liar = liar
+        self._extra = extra
+        self._skopt = require("skopt")
+        self._codec = _Codec(space)
+        self._rng = np.random.default_rng(self.seed)
+        self._size = space.size
+        self._opt: Any = self._optimizer(self.seed) if self._codec.dims else None
+        self._stale = False  # observations told without a model fit
+        self._n_ok = 0
+
+    # -- skopt plumbing -------------------------------------------------------------------
+    def _optimizer(self, random_state: int | None) -> Any:
+        estimator: Any = self.base_estimator
+        if estimator == "GBRT":
+            from ._gbrt import QuantileGBRT
+
+            estimator = QuantileGBRT(random_state=random_state)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return self._skopt.Optimizer(
+                self._codec.dims,
+                base_estimator=estimator,
+                n_initial_points=self.n_initial_points,
+                acq_func=self.acq_function,
+                acq_optimizer=self.acq_optimizer,
+                random_state=random_state,
+                **self._extra,
+            )
+
+    def _lie(self) -> float:
+        yi = np.asarray(self._opt.yi, dtype=float)
+        if self.liar == "min":
+            return float(yi.min())
+        return float(yi.mean() if self.liar == "mean" else yi.max())
+
+    def _liar_optimizer(self, lies: list[Key]) -> Any:
+        """A fresh optimizer told every real observation plus a lie at each of ``lies``."""
+        opt = self._optimizer(int(self._rng.integers(2**31 - 1)))
+        xs = list(self._opt.Xi) + [self._codec.encode(k) for k in lies]
+        ys = list(self._opt.yi) + [self._lie()] * len(lies)
+        opt.tell(xs, ys)
+        return opt
+
+    # -- strategy hooks -------------------------------------------------------------------
+    def _random_key(self, out: list[Key]) -> Key | None:
+        for _ in range(_MAX_TRIES):
+            key = self.space.sample(self._rng)
+            if not self._taken(key) and key not in out:
+                return key
+        if self._size is None:
+            return key  # a repeat in a continuous space: practically unreachable
+        grid = GridSearch(self.space)
+        left = [k for i in range(grid.size) if not self._taken(k := grid.point(i)) and k not in out]
+        return left[int(self._rng.integers(len(left)))] if left else None
+
+    def _propose(self, n: int) -> list[Key]:
+        out: list[Key] = []
+        liar: Any = None
+        unlied: list[Key] = []
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="The objective has been evaluated")
+            for _ in range(n):
+                taken = len(self._seen) + len(self._pending) + len(out)
+                if self._size is not None and taken >= self._size:
+                    break
+                modelled = (
+                    self._opt is not None
+                    and self._n_ok > 0
+                    and self._n_ok + len(self._pending) + len(out) >= self.n_initial_points
+                )
+                if not modelled:
+                    key = self._random_key(out)
+                else:
+                    if liar is None and not self._pending and not out and not self._stale:
+                        x = self._opt.ask()  # the point the last fit chose (cached by skopt)
+                    else:
+                        if liar is None:  # one fit: real observations + a lie per pending point
+                            liar = self._liar_optimizer(list(self._pending) + out)
+                        elif unlied:
+                            lies = [self._lie()] * len(unlied)
+                            liar.tell([self._codec.encode(k) for k in unlied], lies)
+                            unlied = []
+                        x = liar.ask()
+                    key = self._codec.decode(x)
+                    if self._taken(key) or key in out:
+                        key = self._random_key(out)
+                if key is None:
+                    break
+                out.append(key)
+                if liar is not None:
+                    unlied.append(key)
+        return out
+
+    @property
+    def exhausted(self) -> bool:
+        return self._size is not None and len(self._seen) + len(self._pending) >= self._size
+
+    def _tell_model(self, items: list[tuple[Key, Evaluation]]) -> None:
+        good = [(k, ev) for k, ev in items if ev.score is not None]
+        self._n_ok += len(good)
+        if self._opt is None:
+            return
+        fit = not self._pending
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if good:
+                xs = [self._codec.encode(k) for k, _ in good]
+                ys = [self.objective(ev.score) for _, ev in good]  # type: ignore[arg-type]
+                self._opt.tell(xs, ys, fit=fit)
+                self._stale = not fit
+            elif fit and self._stale:
+                # nothing new, but the last observations were told unfitted: refit on a copy
+                self._opt = self._opt.copy(random_state=int(self._rng.integers(2**31 - 1)))
+                self._stale = False
+
+    def _observe(self, items: list[tuple[Key, Evaluation]]) -> None:
+        self._tell_model(items)
+
+    def _resume(self, items: list[tuple[Key, Evaluation]]) -> None:
+        self._tell_model(items)
