@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("experiment_dir")
     rs.add_argument("--detach", action="store_true", help="resume in the background")
     rs.add_argument("--quiet", action="store_true", help="no progress output")
+    rs.add_argument(
+        "--retry-failed", action="store_true", help="run failed jobs again as well"
+    )
 
     st = sub.add_parser("status", help="jobs and their states")
     st.add_argument("experiment_dir", nargs="?", help="default: the newest experiment here")
@@ -53,11 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("experiment_dir")
 
     res = sub.add_parser("results", help="scores per config, aggregated over seeds")
-    res.add_argument("experiment_dir")
+    res.add_argument("experiment_dir", nargs="?", help="default: the newest experiment here")
     res.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    res.add_argument("--metric", help="the logged stat to score by (default: the search's)")
 
     rep = sub.add_parser("report", help="Markdown + HTML report with figures")
-    rep.add_argument("experiment_dir")
+    rep.add_argument("experiment_dir", nargs="?", help="default: the newest experiment here")
     rep.add_argument("-d", "--out-dir", help="where to write (default: EXPERIMENT_DIR/report)")
 
     i = sub.add_parser("init", help="write the user config (default backend and resources)")

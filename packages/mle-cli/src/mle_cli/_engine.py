@@ -1,0 +1,251 @@
+"""Feeds planned jobs to an mle-scheduler backend and reports each final result.
+
+The engine keeps at most ``max_running`` jobs in the backend, retries failed ones up to
+``max_retries`` times, and writes an index (``queue-state.json``: job id -> backend id and spec)
+so a later ``mle resume`` can reattach to jobs still queued or running.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._layout import ExperimentDir, write_json
+from ._plan import PlannedJob
+from ._state import record_event
+
+FinishCallback = Callable[[PlannedJob, Any], None]
+
+
+@dataclass
+class _Active:
+    job: PlannedJob
+    spec: Any
+    attempt: int
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Engine:
+    """Submit, poll, retry and cancel the jobs of one experiment on one backend."""
+
+    def __init__(
+        self,
+        exp: ExperimentDir,
+        backend: Any,
+        make_spec: Callable[[PlannedJob], Any],
+        max_running: int | None,
+        max_retries: int,
+    ) -> None:
+        self.exp = exp
+        self.backend = backend
+        self.make_spec = make_spec
+        self.max_running = max_running
+        self.max_retries = max_retries
+        self.queued: deque[tuple[PlannedJob, int]] = deque()
+        self.active: dict[str, _Active] = {}  # backend id -> job
+        self.index: dict[str, dict[str, Any]] = {}
+        self._delay = 0.05
+        self.started: set[str] = set()
+        if exp.queue_state.exists():
+            import json
+
+            try:
+                data = json.loads(exp.queue_state.read_text(encoding="utf-8"))
+                self.index = dict(data.get("jobs", {}))
+            except (OSError, ValueError):
+                self.index = {}
+
+    # ------------------------------------------------------------------ bookkeeping
+    def _save_index(self) -> None:
+        write_json(
+            self.exp.queue_state,
+            {"backend": getattr(self.backend, "name", "?"), "jobs": self.index},
+        )
+
+    @property
+    def n_queued(self) -> int:
+        return len(self.queued)
+
+    @property
+    def n_active(self) -> int:
+        return len(self.active)
+
+    @property
+    def idle(self) -> bool:
+        return not self.queued and not self.active
+
+    def free_slots(self) -> int | None:
+        """How many more jobs could run now (None: no limit)."""
+        if self.max_running is None:
+            return None
+        return max(0, self.max_running - len(self.active) - len(self.queued))
+
+    # --------------------------------------------------------------------- actions
+    def add(self, jobs: list[PlannedJob], attempt: int = 0) -> None:
+        for job in jobs:
+            self.queued.append((job, attempt))
+
+    def reattach(self, job: PlannedJob) -> bool:
+        """Follow a job a previous driver submitted if it is still queued or running.
+
+        Returns False when there is nothing to follow (the caller then submits it anew).
+        """
+        entry = self.index.get(job.job_id)
+        if not entry or "backend_id" not in entry:
+            return False
+        from mle_scheduler import JobSpec, JobState
+
+        try:
+            spec = JobSpec.from_dict(entry["spec"])
+        except Exception:
+            return False
+        bid = str(entry["backend_id"])
+        self.backend.adopt({bid: spec})
+        try:
+            res = self.backend.poll([bid]).get(bid)
+        except Exception:
+            res = None
+        following = res is not None and (
+            res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
+        )
+        if following or self._orphan_alive(spec):
+            self.active[bid] = _Active(job, spec, int(entry.get("attempt", 0)))
+            return True
+        return False
+
+    def _orphan_alive(self, spec: Any) -> bool:
+        """A local job whose driver died: its wrapper's pid still runs on this host."""
+        from mle_scheduler import read_status
+
+        rec = read_status(spec.status_path)
+        return bool(
+            rec is not None and not rec.finished and rec.pid is not None
+            and rec.host in (None, socket.gethostname()) and pid_alive(rec.pid)
+        )
+
+    def _prepare_run_dir(self, job: PlannedJob, attempt: int) -> None:
+        run_dir = self.exp.run_dir(job.job_id)
+        if run_dir.exists() and any(run_dir.iterdir()):
+            # an earlier, unfinished or failed attempt: keep it aside, start clean
+            dest = self.exp.root / "attempts" / f"{job.job_id}.{int(time.time() * 1000)}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(run_dir), str(dest))
+        run_dir.mkdir(parents=True, exist_ok=True)
+
+    def _submit_some(self) -> None:
+        n = len(self.queued)
+        if self.max_running is not None:
+            n = min(n, self.max_running - len(self.active))
+        if n <= 0:
+            return
+        batch = [self.queued.popleft() for _ in range(n)]
+        specs = []
+        for job, attempt in batch:
+            self._prepare_run_dir(job, attempt)
+            specs.append(self.make_spec(job))
+        try:
+            ids = self.backend.submit(specs)
+        except BaseException:
+            for item in reversed(batch):
+                self.queued.appendleft(item)
+            raise
+        for (job, attempt), spec, bid in zip(batch, specs, ids, strict=True):
+            self.active[bid] = _Active(job, spec, attempt)
+            self.index[job.job_id] = {
+                "backend_id": bid,
+                "attempt": attempt,
+                "spec": spec.to_dict(),
+                "submitted": time.time(),
+            }
+            record_event(self.exp, job.job_id, "submitted", backend_id=bid, attempt=attempt)
+        self._save_index()
+
+    def step(self, on_finish: FinishCallback, timeout: float = 1.0) -> int:
+        """Submit what fits, wait up to ``timeout`` for a change, report finished jobs."""
+        from mle_scheduler import JobState
+
+        self._submit_some()
+        if not self.active:
+            return 0
+        results = self.backend.poll(list(self.active))
+        n_done = 0
+        for bid, res in results.items():
+            item = self.active[bid]
+            if res.state is JobState.RUNNING and item.job.job_id not in self.started:
+                self.started.add(item.job.job_id)
+                record_event(self.exp, item.job.job_id, "running", backend_id=bid)
+            if not res.state.finished:
+                continue
+            if res.state is JobState.LOST and self._orphan_alive(item.spec):
+                continue  # a job of a killed driver, still running on this machine
+            del self.active[bid]
+            n_done += 1
+            retry = (
+                res.state in (JobState.FAILED, JobState.LOST, JobState.TIMEOUT)
+                and item.attempt < self.max_retries
+            )
+            record_event(
+                self.exp,
+                item.job.job_id,
+                "retrying" if retry else res.state.value,
+                exit_code=res.exit_code,
+                message=res.message,
+                attempt=item.attempt,
+            )
+            if retry:
+                self.queued.appendleft((item.job, item.attempt + 1))
+            else:
+                on_finish(item.job, res)
+        if n_done:
+            self._delay = 0.05
+            self._submit_some()
+        else:
+            self._delay = min(self._delay * 1.5, timeout)
+            waiter = getattr(self.backend, "wait_for_change", None)
+            if waiter is not None:
+                waiter(self._delay)
+            else:  # pragma: no cover
+                time.sleep(self._delay)
+        return n_done
+
+    def cancel_all(self) -> list[PlannedJob]:
+        """Cancel every job this engine submitted and drop the queued ones."""
+        ids = list(self.active)
+        jobs = [a.job for a in self.active.values()]
+        if ids:
+            self.backend.cancel(ids)
+        for job in jobs:
+            record_event(self.exp, job.job_id, "cancelled")
+        self.active.clear()
+        self.queued.clear()
+        return jobs
+
+
+def stderr_tail(path: Path | None, lines: int = 12) -> str:
+    """The last lines of a job's stderr file ('' when missing)."""
+    if path is None:
+        return ""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 8192))
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])

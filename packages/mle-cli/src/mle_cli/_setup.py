@@ -1,0 +1,170 @@
+"""Turning a validated experiment into an experiment folder, job specs and a backend."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ._layout import ExperimentDir, append_jsonl, write_json
+from ._plan import PlannedJob, config_updates
+from ._pyenv import choose_python
+from ._spec import ExperimentSpec
+from ._state import STATUS_FILE
+from .errors import UsageError
+
+#: single_job_args keys the CLI handles itself (not scheduler resources)
+CLI_JOB_KEYS = ("log_file", "err_file", "env_name", "use_conda_venv", "venv_path")
+
+
+def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Any:
+    """mle-scheduler Resources for ``single_job_args`` (unknown keys: one-line error)."""
+    from mle_scheduler import Resources
+
+    data = {k: v for k, v in job_args.items() if k not in CLI_JOB_KEYS and v is not None}
+    if job_name is not None:
+        data["job_name"] = job_name
+    if "exclude_nodes" in data and isinstance(data["exclude_nodes"], list | tuple):
+        data["exclude_nodes"] = list(data["exclude_nodes"])
+    return Resources.from_dict(data, where="single_job_args")
+
+
+def make_backend(name: str) -> Any:
+    """The mle-scheduler backend called ``name``."""
+    try:
+        from mle_scheduler import get_backend
+    except ImportError:  # pragma: no cover - older mle-scheduler without the export
+        from mle_scheduler._registry import get_backend
+    return get_backend(name)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "experiment"
+
+
+def new_experiment_root(spec: ExperimentSpec, name: str | None) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = spec.experiment_dir / f"{stamp}_{_slug(name or spec.project_name)}"
+    root, i = base, 1
+    while root.exists():
+        root = base.with_name(f"{base.name}-{i}")
+        i += 1
+    return root
+
+
+def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> dict[str, Any]:
+    """The experiment record every later command (resume, status, results) reads."""
+    d = asdict(spec)
+    d.pop("raw", None)
+    for key in ("yaml_path", "train_script", "experiment_dir"):
+        d[key] = str(d[key])
+    d["config_paths"] = [str(p) for p in spec.config_paths]
+    d["python_executable"] = python
+    d["cwd"] = str(cwd)
+    d["command"] = argv
+    d["budget"] = spec.budget
+    d["created"] = datetime.now().isoformat(timespec="seconds")
+    d["format"] = 1
+    return d
+
+
+def spec_from_marker(marker: dict[str, Any]) -> ExperimentSpec:
+    """Rebuild the ExperimentSpec that ``mle run`` recorded (resume never re-reads the YAML)."""
+    return ExperimentSpec(
+        yaml_path=Path(marker["yaml_path"]),
+        job_type=marker["job_type"],
+        project_name=marker["project_name"],
+        train_script=Path(marker["train_script"]),
+        config_paths=[Path(p) for p in marker["config_paths"]],
+        experiment_dir=Path(marker["experiment_dir"]),
+        backend=marker["backend"],
+        max_running=marker.get("max_running"),
+        max_retries=int(marker.get("max_retries") or 0),
+        num_seeds=int(marker["num_seeds"]),
+        base_seed=int(marker.get("base_seed") or 0),
+        num_folds=int(marker.get("num_folds") or 1),
+        job_args=dict(marker.get("job_args") or {}),
+        search=marker.get("search"),
+        python=marker.get("python"),
+    )
+
+
+def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
+    """(interpreter, warning): ``meta_job_args.python``, else env_name/venv_path, else this one."""
+    if spec.python:
+        found = shutil.which(spec.python) or (spec.python if Path(spec.python).exists() else None)
+        if found is None:
+            raise UsageError(
+                f"{spec.yaml_path}: meta_job_args.python: expected an existing interpreter, "
+                f"found no {spec.python!r}"
+            )
+        return str(found), None
+    env = spec.job_args.get("venv_path") or spec.job_args.get("env_name")
+    choice = choose_python(str(env) if env else None, cwd)
+    if choice.warning and spec.backend != "local":
+        return choice.executable, choice.warning + " (on the cluster nodes as well)"
+    return choice.executable, choice.warning
+
+
+def write_job_configs(exp: ExperimentDir, spec: ExperimentSpec, jobs: list[PlannedJob]) -> None:
+    """Write each job's resolved training config (once per config key), then the job rows."""
+    from mle_config import load_config
+
+    written: set[str] = set()
+    for job in jobs:
+        if job.config_key in written:
+            continue
+        path = exp.config_path(job.config_key)
+        base = load_config(job.base_config or spec.config_paths[0])
+        updates = config_updates(job, spec)
+        cfg = base.with_updates(updates) if updates else base
+        write_json(path, cfg.to_dict())
+        written.add(job.config_key)
+    for job in jobs:
+        append_jsonl(exp.jobs, job.to_record())
+
+
+class SpecFactory:
+    """Builds the mle-scheduler JobSpec of a planned job."""
+
+    def __init__(self, exp: ExperimentDir, marker: dict[str, Any]) -> None:
+        self.exp = exp
+        self.marker = marker
+        self.job_args = dict(marker.get("job_args") or {})
+        self.base_name = str(self.job_args.get("job_name") or marker.get("project_name") or "mle")
+        self.python = str(marker.get("python_executable") or sys.executable)
+
+    def __call__(self, job: PlannedJob) -> Any:
+        from mle_scheduler import JobSpec
+
+        run_dir = self.exp.run_dir(job.job_id)
+        out = str(self.job_args.get("log_file") or "stdout.txt")
+        err = str(self.job_args.get("err_file") or "stderr.txt")
+        argv = [
+            self.python,
+            str(self.marker["train_script"]),
+            "-config",
+            str(self.exp.config_path(job.config_key)),
+            "-seed",
+            str(job.seed),
+            "-exp_dir",
+            str(run_dir),
+        ]
+        return JobSpec(
+            argv=argv,
+            stdout=run_dir / out,
+            stderr=None if err == out else run_dir / err,
+            cwd=self.marker.get("cwd"),
+            env={"MLE_EXPERIMENT_DIR": str(self.exp.root), "MLE_JOB_ID": job.job_id},
+            resources=resources_from(self.job_args, f"{self.base_name}-{job.job_id}"),
+            status_file=run_dir / STATUS_FILE,
+        )
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, default=str)
