@@ -1,9 +1,12 @@
 """mle-scheduler: one job API over local processes, Grid Engine and Slurm."""
 
 from .__about__ import __version__
+from ._queue import Queue, QueuedJob
+from ._registry import ENTRY_POINT_GROUP, available_backends, get_backend
 from ._script import StatusRecord, read_status, render_body, render_script
 from ._types import JobResult, JobSpec, JobState, Resources, parse_time
 from .backends.base import Backend, NativeStatus
+from .backends.local import LocalBackend
 from .errors import (
     BackendNotFoundError,
     BackendUnavailableError,
@@ -15,6 +18,7 @@ from .errors import (
 )
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "Backend",
     "BackendNotFoundError",
     "BackendUnavailableError",
@@ -22,7 +26,10 @@ __all__ = [
     "JobSpec",
     "JobSpecError",
     "JobState",
+    "LocalBackend",
     "NativeStatus",
+    "Queue",
+    "QueuedJob",
     "ResourceError",
     "Resources",
     "SchedulerError",
@@ -30,6 +37,8 @@ __all__ = [
     "StatusRecord",
     "SubmitError",
     "__version__",
+    "available_backends",
+    "get_backend",
     "parse_time",
     "read_status",
     "render_body",

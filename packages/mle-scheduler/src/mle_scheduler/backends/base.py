@@ -25,7 +25,7 @@ import contextlib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .._script import StatusRecord, read_status, render_script
 from .._types import JobResult, JobSpec, JobState, Resources
@@ -108,6 +108,11 @@ class Backend(abc.ABC):
     def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
         """Learn the specs of ids submitted by another backend object (reattaching)."""
         self._specs.update(jobs)
+
+    def options(self) -> dict[str, Any]:
+        """Constructor options, JSON-ready, so that a queue's state file can recreate the backend
+        with ``get_backend(name, **options)``. Override when the constructor takes options."""
+        return {}
 
     def check(self, spec: JobSpec) -> None:  # noqa: B027 - optional hook
         """Raise :class:`~mle_scheduler.errors.ResourceError` if ``spec`` cannot run here."""

@@ -1,0 +1,354 @@
+"""The local backend: jobs run as child processes of this one, in their own process groups.
+
+Cores are counted per job (``num_logical_cores``); a job asking for more cores than the backend
+has still runs, alone. Jobs start in submission order (no backfilling, so a big job is never
+starved). GPUs are handed out by id through ``CUDA_VISIBLE_DEVICES``. Output goes straight to the
+job's files (never through pipes). A time limit or a cancel sends SIGTERM to the whole process
+group, then SIGKILL after ``kill_grace`` seconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import logging
+import os
+import select
+import shutil
+import signal
+import subprocess
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any, ClassVar
+
+from .._script import render_script
+from .._types import JobSpec, JobState, Resources
+from ..errors import ResourceError
+from .base import Backend, NativeStatus
+
+__all__ = ["LocalBackend"]
+
+_log = logging.getLogger(__name__)
+
+
+def _default_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+def _parse_gpus(value: str | Sequence[int | str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    return [str(g) for g in value]
+
+
+def _detect_gpus() -> list[str]:
+    """GPU ids this process may use: ``CUDA_VISIBLE_DEVICES`` if set, else ``nvidia-smi``."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return _parse_gpus(visible)
+    exe = shutil.which("nvidia-smi")
+    if exe is None:
+        return []
+    try:
+        out = subprocess.run(
+            [exe, "--query-gpu=index", "--format=csv,noheader"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def _alive_group_leader(pid: int) -> bool:
+    """True if ``pid`` runs and leads its own process group (as our job wrappers do)."""
+    try:
+        return os.getpgid(pid) == pid
+    except (ProcessLookupError, PermissionError):
+        return False
+
+
+@dataclass
+class _Running:
+    spec: JobSpec
+    proc: subprocess.Popen[bytes]
+    cores: int
+    gpus: list[str]
+    deadline: float | None
+    pidfd: int | None
+    reason: JobState | None = None  # TIMEOUT or CANCELLED once we decided to kill it
+    kill_at: float | None = None  # when SIGKILL follows the SIGTERM
+    files: list[IO[bytes]] = field(default_factory=list)
+
+
+class LocalBackend(Backend):
+    """Run jobs as local child processes.
+
+    ``max_cores``: cores to hand out (default: the CPUs this process may use).
+    ``gpus``: GPU ids to hand out (default: ``CUDA_VISIBLE_DEVICES`` or ``nvidia-smi``).
+    ``activate_env``: activate ``env_name`` with conda; ``None`` (default) does so only when
+    ``conda`` is on PATH and otherwise runs the job in the current environment with a warning,
+    so that an experiment written for a cluster also runs on a laptop.
+    ``kill_grace``: seconds between SIGTERM and SIGKILL on a time limit or cancel.
+    """
+
+    name: ClassVar[str] = "local"
+    poll_interval: ClassVar[tuple[float, float]] = (0.05, 1.0)
+
+    def __init__(
+        self,
+        max_cores: int | None = None,
+        gpus: str | Sequence[int | str] | None = None,
+        activate_env: bool | None = None,
+        kill_grace: float = 3.0,
+    ) -> None:
+        super().__init__()
+        if max_cores is not None and (not isinstance(max_cores, int) or max_cores < 1):
+            raise ResourceError(f"max_cores: expected an integer >= 1, found {max_cores!r}")
+        self.max_cores = max_cores or _default_cores()
+        self._gpu_option = gpus
+        self._gpus: list[str] | None = None if gpus is None else _parse_gpus(gpus)
+        self.activate_env = activate_env
+        self.kill_grace = float(kill_grace)
+        self._token = f"{os.getpid()}.{int(time.time() * 1000) % 10**10}"
+        self._seq = 0
+        self._pending: deque[tuple[str, JobSpec]] = deque()
+        self._running: dict[str, _Running] = {}
+        self._finished: dict[str, NativeStatus] = {}
+        self._cores_used = 0
+        self._warned_conda = False
+
+    def options(self) -> dict[str, Any]:
+        """Constructor options, JSON-ready (stored in a queue's state file)."""
+        return {
+            "max_cores": self.max_cores,
+            "gpus": self._gpu_option if not isinstance(self._gpu_option, tuple) else None,
+            "activate_env": self.activate_env,
+            "kill_grace": self.kill_grace,
+        }
+
+    # ------------------------------------------------------------------ resources
+    @property
+    def gpus(self) -> list[str]:
+        """The GPU ids this backend hands out."""
+        if self._gpus is None:
+            self._gpus = _detect_gpus()
+        return self._gpus
+
+    def _free_gpus(self) -> list[str]:
+        if not self.gpus:
+            return []
+        used = {g for run in self._running.values() for g in run.gpus}
+        return [g for g in self.gpus if g not in used]
+
+    def check(self, spec: JobSpec) -> None:
+        need = spec.resources.num_gpus
+        if need and need > len(self.gpus):
+            raise ResourceError(
+                f"num_gpus: job asks for {need} GPU(s), this machine offers {len(self.gpus)} "
+                f"({','.join(self.gpus) or 'none'}); pass gpus=... to LocalBackend to set them"
+            )
+
+    def capacity(self, resources: Resources) -> int | None:
+        n = max(1, self.max_cores // resources.num_logical_cores)
+        if resources.num_gpus:
+            n = min(n, len(self.gpus) // resources.num_gpus)
+        return n
+
+    # ---------------------------------------------------------------------- hooks
+    def _submit(self, specs: list[JobSpec]) -> list[str]:
+        ids = []
+        for spec in specs:
+            self._seq += 1
+            job_id = f"{self._token}.{self._seq}"
+            self._pending.append((job_id, spec))
+            ids.append(job_id)
+        self._start_ready()
+        return ids
+
+    def _query(self, ids: list[str]) -> Mapping[str, NativeStatus]:
+        self._reap()
+        self._start_ready()
+        out: dict[str, NativeStatus] = {}
+        pending = {job_id for job_id, _ in self._pending}
+        for job_id in ids:
+            if job_id in self._finished:
+                out[job_id] = self._finished[job_id]
+            elif job_id in self._running:
+                out[job_id] = NativeStatus(JobState.RUNNING)
+            elif job_id in pending:
+                out[job_id] = NativeStatus(JobState.QUEUED)
+            else:  # adopted from another process: the status file is all we have
+                if self._adopted_pid(job_id) is not None:
+                    out[job_id] = NativeStatus(JobState.RUNNING)
+        return out
+
+    def _cancel(self, ids: list[str]) -> None:
+        wanted = set(ids)
+        kept = deque(item for item in self._pending if item[0] not in wanted)
+        for job_id, _ in self._pending:
+            if job_id in wanted:
+                self._finished[job_id] = NativeStatus(JobState.CANCELLED, message="cancelled")
+        self._pending = kept
+        for job_id in ids:
+            run = self._running.get(job_id)
+            if run is not None:
+                self._kill(run, JobState.CANCELLED)
+            elif job_id not in self._finished:
+                pid = self._adopted_pid(job_id)
+                if pid is not None:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(pid, signal.SIGTERM)
+        self._reap()
+
+    def wait_for_change(self, timeout: float) -> None:
+        now = time.monotonic()
+        for run in self._running.values():
+            for t in (run.deadline, run.kill_at):
+                if t is not None:
+                    timeout = min(timeout, max(0.0, t - now))
+        fds = [run.pidfd for run in self._running.values() if run.pidfd is not None]
+        if fds:
+            select.select(fds, [], [], timeout)
+        elif self._running:  # no pidfd support: short naps
+            time.sleep(min(timeout, 0.02))
+        else:
+            time.sleep(timeout)
+
+    def close(self) -> None:
+        """Stop tracking; running jobs keep running (cancel them first to stop them)."""
+        for run in self._running.values():
+            self._release(run)
+
+    # ------------------------------------------------------------------ internals
+    def _adopted_pid(self, job_id: str) -> int | None:
+        """The wrapper pid of a job started by another process, if it still runs."""
+        record = self._record(job_id)
+        if record is None or record.finished or record.pid is None:
+            return None
+        return record.pid if _alive_group_leader(record.pid) else None
+
+    def _start_ready(self) -> None:
+        while self._pending:
+            job_id, spec = self._pending[0]
+            res = spec.resources
+            cores = min(res.num_logical_cores, self.max_cores)
+            if self._running and self._cores_used + cores > self.max_cores:
+                break
+            gpus: list[str] = []
+            if res.num_gpus:
+                free = self._free_gpus()
+                if len(free) < res.num_gpus:
+                    break
+                gpus = free[: res.num_gpus]
+            self._pending.popleft()
+            try:
+                self._running[job_id] = self._launch(spec, cores, gpus)
+            except OSError as exc:
+                self._finished[job_id] = NativeStatus(
+                    JobState.FAILED, message=f"cannot start the job: {exc}"
+                )
+                continue
+            self._cores_used += cores
+
+    def _script_spec(self, spec: JobSpec) -> JobSpec:
+        res = spec.resources
+        if res.env_name is None or self.activate_env is True:
+            return spec
+        if self.activate_env is None and shutil.which("conda") is not None:
+            return spec
+        if self.activate_env is None and not self._warned_conda:
+            self._warned_conda = True
+            _log.warning(
+                "conda is not on PATH: running jobs that name env_name=%r in the current "
+                "environment (pass activate_env=True to require conda)",
+                res.env_name,
+            )
+        return dataclasses.replace(spec, resources=dataclasses.replace(res, env_name=None))
+
+    def _launch(self, spec: JobSpec, cores: int, gpus: list[str]) -> _Running:
+        script = render_script(self._script_spec(spec))
+        env = None
+        if gpus:
+            env = dict(os.environ)
+            env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
+        files: list[IO[bytes]] = []
+        try:
+            out = open(spec.stdout_path, "wb")  # noqa: SIM115 - closed in _release
+            files.append(out)
+            if spec.stderr is None or spec.stderr_path == spec.stdout_path:
+                err: IO[bytes] | int = subprocess.STDOUT
+            else:
+                err = open(spec.stderr_path, "wb")  # noqa: SIM115
+                files.append(err)
+            proc = subprocess.Popen(
+                ["bash", "-c", script, "mle-job"],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError:
+            for fh in files:
+                fh.close()
+            raise
+        pidfd: int | None = None
+        with contextlib.suppress(AttributeError, OSError):
+            pidfd = os.pidfd_open(proc.pid)
+        limit = spec.resources.time_limit_seconds
+        deadline = None if limit is None else time.monotonic() + limit
+        return _Running(spec, proc, cores, gpus, deadline, pidfd, files=files)
+
+    def _kill(self, run: _Running, reason: JobState) -> None:
+        if run.reason is None:
+            run.reason = reason
+            run.kill_at = time.monotonic() + self.kill_grace
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(run.proc.pid, signal.SIGTERM)
+
+    def _release(self, run: _Running) -> None:
+        for fh in run.files:
+            fh.close()
+        run.files.clear()
+        if run.pidfd is not None:
+            os.close(run.pidfd)
+            run.pidfd = None
+
+    def _reap(self) -> None:
+        now = time.monotonic()
+        for job_id, run in list(self._running.items()):
+            code = run.proc.poll()
+            if code is None:
+                if run.deadline is not None and now >= run.deadline:
+                    self._kill(run, JobState.TIMEOUT)
+                elif run.kill_at is not None and now >= run.kill_at:
+                    with contextlib.suppress(ProcessLookupError, PermissionError):
+                        os.killpg(run.proc.pid, signal.SIGKILL)
+                    run.kill_at = None
+                continue
+            if run.reason is not None:  # killed on purpose: nothing of its group may linger
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(run.proc.pid, signal.SIGKILL)
+            del self._running[job_id]
+            self._cores_used -= run.cores
+            self._release(run)
+            if run.reason is not None:
+                limit = run.spec.resources.time_per_job
+                msg = f"time limit {limit} reached" if run.reason is JobState.TIMEOUT else None
+                status = NativeStatus(run.reason, message=msg or "cancelled")
+            elif code < 0:
+                status = NativeStatus(JobState.FAILED, 128 - code, f"killed by signal {-code}")
+            else:
+                status = NativeStatus(JobState.DONE if code == 0 else JobState.FAILED, code)
+            self._finished[job_id] = status
