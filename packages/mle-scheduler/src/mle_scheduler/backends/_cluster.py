@@ -1,0 +1,192 @@
+"""Helpers shared by the cluster backends (Grid Engine, Slurm): running scheduler commands,
+writing job scripts, grouping same-shaped jobs into arrays, and the array driver script."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from shlex import quote
+
+from .._script import render_script
+from .._types import JobSpec, Resources
+from ..errors import BackendUnavailableError, SubmitError
+
+__all__ = [
+    "IncrementalLog",
+    "array_driver",
+    "expand_tasks",
+    "group_by_shape",
+    "run_command",
+    "script_path",
+    "write_script",
+]
+
+#: seconds a scheduler command may take before it counts as failed
+COMMAND_TIMEOUT = 120.0
+
+
+def run_command(
+    argv: Sequence[str],
+    *,
+    what: str = "scheduler command",
+    error: type[Exception] = SubmitError,
+    timeout: float = COMMAND_TIMEOUT,
+) -> str:
+    """Run ``argv`` (no shell) and return its stdout.
+
+    A missing program raises :class:`BackendUnavailableError`; a non-zero exit or a time-out
+    raises ``error`` carrying the command line and the command's own message (its stderr).
+    Never retried here: the caller decides.
+    """
+    argv = list(argv)
+    try:
+        res = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except FileNotFoundError:
+        raise BackendUnavailableError(
+            f"{what}: {argv[0]!r} is not on PATH; is the scheduler's client installed?"
+        ) from None
+    except subprocess.TimeoutExpired:
+        raise error(
+            f"{what} timed out after {timeout:.0f} s: {' '.join(map(quote, argv))}"
+        ) from None
+    if res.returncode != 0:
+        msg = res.stderr.strip() or res.stdout.strip() or "(no output)"
+        raise error(
+            f"{what} failed with exit code {res.returncode}: {' '.join(map(quote, argv))}\n{msg}"
+        )
+    return res.stdout
+
+
+def script_path(spec: JobSpec) -> Path:
+    """Where the generated job script of ``spec`` is kept: beside its stdout file."""
+    out = spec.stdout_path
+    return out.with_name(out.name + ".job.sh")
+
+
+def write_script(path: Path, text: str) -> Path:
+    """Write a job script atomically (temp file + rename), executable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o700)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_task_script(spec: JobSpec) -> Path:
+    """The script one array task runs: the shared body, writing its own output files."""
+    return write_script(script_path(spec), render_script(spec, (), redirect_output=True))
+
+
+def group_by_shape(specs: Sequence[JobSpec], min_size: int) -> list[list[int]]:
+    """Indices of ``specs`` grouped by identical :class:`Resources` (in first-seen order).
+
+    Groups smaller than ``min_size`` are split into single jobs, so every returned group of
+    two or more can be submitted as one array.
+    """
+    groups: dict[Resources, list[int]] = {}
+    for i, spec in enumerate(specs):
+        groups.setdefault(spec.resources, []).append(i)
+    out: list[list[int]] = []
+    for members in groups.values():
+        if min_size >= 1 and len(members) >= max(2, min_size):
+            out.append(members)
+        else:
+            out.extend([i] for i in members)
+    return out
+
+
+def chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    """``items`` in consecutive slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def array_driver(task_scripts: Sequence[Path], directives: Sequence[str], task_var: str) -> str:
+    """A bash array job script that runs task ``i`` (1-based, from ``$task_var``)'s script."""
+    lines = ["#!/bin/bash", *directives]
+    lines.append("# mle-scheduler array driver: task i runs the i-th job script below.")
+    lines.append(f'case "${{{task_var}:-}}" in')
+    for i, path in enumerate(task_scripts, start=1):
+        lines.append(f"    {i}) exec /bin/bash {quote(os.fspath(path))} ;;")
+    lines.append("esac")
+    lines.append(f'echo "mle-scheduler: no job script for array task ${{{task_var}:-?}}" >&2')
+    lines.append("exit 1")
+    return "\n".join(lines) + "\n"
+
+
+def array_driver_path(first: JobSpec, stamp: str) -> Path:
+    """Where the driver script of an array is kept (beside the first job's output)."""
+    return first.stdout_path.with_name(f"mle-array-{stamp}.sh")
+
+
+def unique_stamp() -> str:
+    """A short token that names one submission's array files uniquely enough."""
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6:06d}"
+
+
+_RANGE = re.compile(r"^(\d+)(?:-(\d+)(?::(\d+))?)?$")
+
+
+def expand_tasks(text: str) -> list[int]:
+    """Task ids in a scheduler's range list: ``"1-5:2,8"`` (SGE), ``"[1-4%2]"`` (Slurm)."""
+    text = text.strip().strip("[]")
+    text = text.split("%", 1)[0]
+    out: list[int] = []
+    for part in text.split(","):
+        match = _RANGE.match(part.strip())
+        if match is None:
+            continue
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        step = int(match.group(3) or 1)
+        out.extend(range(first, last + 1, max(step, 1)))
+    return out
+
+
+class IncrementalLog:
+    """An append-only text file (a completion or accounting log) read a little at a time.
+
+    :meth:`new_lines` returns the complete lines added since the last call; if the file shrank
+    (rotated), it starts over from the beginning.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._offset = 0
+        self._partial = b""
+
+    def readable(self) -> bool:
+        return os.access(self.path, os.R_OK)
+
+    def new_lines(self) -> list[str]:
+        try:
+            with open(self.path, "rb") as fh:
+                size = os.fstat(fh.fileno()).st_size
+                if size < self._offset:
+                    self._offset, self._partial = 0, b""
+                fh.seek(self._offset)
+                data = fh.read()
+        except OSError:
+            return []
+        self._offset += len(data)
+        data = self._partial + data
+        *complete, self._partial = data.split(b"\n")
+        return [line.decode("utf-8", errors="replace") for line in complete if line]
