@@ -117,6 +117,7 @@ class Driver:
     def _schedule(self, jobs: list[PlannedJob], final: dict[str, str]) -> None:
         """Reattach to or submit every job of ``jobs`` that has no final outcome yet."""
         to_submit = []
+        self.engine.settle([j for j in jobs if j.job_id not in final])
         for job in jobs:
             if job.job_id in final:
                 continue
@@ -250,6 +251,7 @@ class Driver:
             self.progress.set_best(self._best_text(best))
         # scores of seeds per open proposal: None = failed, missing = not finished
         open_props: dict[int, dict[str, float | None]] = {}
+        unfinished: list[PlannedJob] = []
         for idx, pjobs in sorted(proposals.items()):
             if idx in told:
                 self.progress.done += len(pjobs)
@@ -263,7 +265,8 @@ class Driver:
                         self.progress.done += 1
                     else:
                         self.progress.failed += 1
-            self._schedule(pjobs, final)
+            unfinished += pjobs
+        self._schedule(unfinished, final)
         resuming = bool(open_props)
 
         def tick() -> None:

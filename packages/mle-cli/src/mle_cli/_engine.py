@@ -101,13 +101,34 @@ class Engine:
         for job in jobs:
             self.queued.append((job, attempt))
 
+    def settle(self, jobs: list[PlannedJob], grace: float = 2.0) -> None:
+        """Give jobs a killed driver had just launched a moment to write their first record.
+
+        Between the launch of a job and its wrapper's first status line there is a short
+        window; a driver killed inside it left a job that runs but has no record yet.
+        """
+        from mle_scheduler import read_status
+
+        waiting = [
+            job for job in jobs
+            if job.job_id in self.index
+            and read_status(self.exp.run_dir(job.job_id) / "job-status.json") is None
+        ]
+        deadline = time.monotonic() + grace
+        while waiting and time.monotonic() < deadline:
+            time.sleep(0.1)
+            waiting = [
+                job for job in waiting
+                if read_status(self.exp.run_dir(job.job_id) / "job-status.json") is None
+            ]
+
     def reattach(self, job: PlannedJob) -> bool:
         """Follow a job a previous driver submitted if it is still queued or running.
 
         Returns False when there is nothing to follow (the caller then submits it anew).
         """
         entry = self.index.get(job.job_id)
-        if not entry or "backend_id" not in entry:
+        if not entry or "spec" not in entry:
             return False
         from mle_scheduler import JobSpec, JobState
 
@@ -115,13 +136,14 @@ class Engine:
             spec = JobSpec.from_dict(entry["spec"])
         except Exception:
             return False
-        bid = str(entry["backend_id"])
+        # no backend id: the driver died inside submit; only the status file can tell
+        bid = str(entry.get("backend_id") or f"orphan:{job.job_id}")
         self.backend.adopt({bid: spec})
         try:
             res = self.backend.poll([bid]).get(bid)
         except Exception:
             res = None
-        following = res is not None and (
+        following = "backend_id" in entry and res is not None and (
             res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
         )
         if following or self._orphan_alive(spec):
@@ -158,7 +180,11 @@ class Engine:
         specs = []
         for job, attempt in batch:
             self._prepare_run_dir(job, attempt)
-            specs.append(self.make_spec(job))
+            spec = self.make_spec(job)
+            specs.append(spec)
+            # written before submitting: a driver killed inside submit leaves a trace
+            self.index[job.job_id] = {"attempt": attempt, "spec": spec.to_dict()}
+        self._save_index()
         try:
             ids = self.backend.submit(specs)
         except BaseException:
@@ -167,12 +193,8 @@ class Engine:
             raise
         for (job, attempt), spec, bid in zip(batch, specs, ids, strict=True):
             self.active[bid] = _Active(job, spec, attempt)
-            self.index[job.job_id] = {
-                "backend_id": bid,
-                "attempt": attempt,
-                "spec": spec.to_dict(),
-                "submitted": time.time(),
-            }
+            self.index[job.job_id]["backend_id"] = bid
+            self.index[job.job_id]["submitted"] = time.time()
             record_event(self.exp, job.job_id, "submitted", backend_id=bid, attempt=attempt)
         self._save_index()
 

@@ -36,10 +36,8 @@ def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Any
 
 def make_backend(name: str) -> Any:
     """The mle-scheduler backend called ``name``."""
-    try:
-        from mle_scheduler import get_backend
-    except ImportError:  # pragma: no cover - older mle-scheduler without the export
-        from mle_scheduler._registry import get_backend
+    from mle_scheduler import get_backend
+
     return get_backend(name)
 
 
