@@ -304,6 +304,8 @@ class Logger:
         self.path = log_path(self.experiment_dir, self.seed_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         jpath = journal_path(self.path)
+        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # from a killed fold
+            stale.unlink(missing_ok=True)
 
         exists = self.path.exists() or jpath.exists()
         if exists and not reload and not overwrite:
