@@ -157,7 +157,10 @@ class HyperLog:
 
     def _allocate_id(self) -> int:
         if self._next_id is None:
-            ids = [r["id"] for r in self.read() if isinstance(r.get("id"), int)]
+            with warnings.catch_warnings():  # read() warns about torn lines; not here
+                warnings.simplefilter("ignore")
+                records = self.read()
+            ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
             self._next_id = max(ids, default=-1) + 1
         allocated = self._next_id
         self._next_id += 1

@@ -152,7 +152,13 @@ class SMBOSearch(Strategy):
         self.base_estimator = estimator
         self.acq_function = acq
         self.n_initial_points = n_initial_points
-        self.acq_optimizer = acq_optimizer
+        if estimator == "GBRT" and acq_optimizer == "lbfgs":
+            raise SearchConfigError(
+                "smbo: base_estimator GBRT has no gradients; expected acq_optimizer 'auto' or "
+                "'sampling', found 'lbfgs'"
+            )
+        # skopt only knows its own GBRT class has no gradients: choose sampling for ours
+        self.acq_optimizer = "sampling" if estimator == "GBRT" else acq_optimizer
         self.liar = liar
         self._extra = extra
         self._skopt = require("skopt")
@@ -172,15 +178,20 @@ class SMBOSearch(Strategy):
             estimator = QuantileGBRT(random_state=random_state)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return self._skopt.Optimizer(
-                self._codec.dims,
-                base_estimator=estimator,
-                n_initial_points=self.n_initial_points,
-                acq_func=self.acq_function,
-                acq_optimizer=self.acq_optimizer,
-                random_state=random_state,
-                **self._extra,
-            )
+            try:
+                return self._skopt.Optimizer(
+                    self._codec.dims,
+                    base_estimator=estimator,
+                    n_initial_points=self.n_initial_points,
+                    acq_func=self.acq_function,
+                    acq_optimizer=self.acq_optimizer,
+                    random_state=random_state,
+                    **self._extra,
+                )
+            except (TypeError, ValueError) as exc:
+                raise SearchConfigError(
+                    f"smbo: scikit-optimize rejected acq_optimizer / optimizer_kwargs: {exc}"
+                ) from exc
 
     def _lie(self) -> float:
         yi = np.asarray(self._opt.yi, dtype=float)
