@@ -8,7 +8,7 @@ import re
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from shlex import quote
 
@@ -18,6 +18,7 @@ from ..errors import BackendUnavailableError, SubmitError
 
 __all__ = [
     "IncrementalLog",
+    "StatusWatch",
     "array_driver",
     "expand_tasks",
     "group_by_shape",
@@ -190,3 +191,47 @@ class IncrementalLog:
         data = self._partial + data
         *complete, self._partial = data.split(b"\n")
         return [line.decode("utf-8", errors="replace") for line in complete if line]
+
+
+class StatusWatch:
+    """Wakes a waiting poller as soon as a job's status file appears or changes.
+
+    Looking at files beside the outputs costs the scheduler nothing, so a queue notices a job
+    that started or ended within a fraction of a second while its scheduler polls back off.
+    """
+
+    def __init__(self, step: float = 0.25, limit: int = 5000) -> None:
+        self.step = step
+        self.limit = limit
+        self._paths: dict[str, Path] = {}
+
+    def add(self, job_id: str, path: Path) -> None:
+        self._paths[job_id] = path
+
+    def discard(self, job_id: str) -> None:
+        self._paths.pop(job_id, None)
+
+    def _stamps(self) -> dict[str, tuple[int, int] | None]:
+        out: dict[str, tuple[int, int] | None] = {}
+        for job_id, path in list(self._paths.items())[: self.limit]:
+            try:
+                st = path.stat()
+            except OSError:
+                out[job_id] = None
+            else:
+                out[job_id] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    def wait(self, timeout: float, also: Callable[[], bool] | None = None) -> bool:
+        """Sleep up to ``timeout`` s; True as soon as a watched file (or ``also()``) changed."""
+        end = time.monotonic() + timeout
+        before = self._stamps() if self._paths else {}
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            time.sleep(min(self.step, left))
+            if also is not None and also():
+                return True
+            if self._paths and self._stamps() != before:
+                return True

@@ -29,7 +29,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from .._script import render_script
 from .._types import JobSpec, JobState, Resources
@@ -145,6 +145,8 @@ class _Session:
 
     session: Any = None
     users = 0
+    #: finished-job records reaped from the session, by job id
+    reaped: ClassVar[dict[str, Any]] = {}
 
     @classmethod
     def acquire(cls, drmaa: Any) -> Any:
@@ -239,6 +241,7 @@ class SGEBackend(Backend):
         self._finished: dict[str, NativeStatus] = {}
         self._last_seen: dict[str, float] = {}
         self._last_native: dict[str, NativeStatus] = {}
+        self._watch = _cluster.StatusWatch()
         #: scheduler calls made, by command (or ``drmaa.<method>``), for benchmarks
         self.calls: dict[str, int] = {}
 
@@ -342,8 +345,9 @@ class SGEBackend(Backend):
             raise
         now = time.monotonic()
         submitted = [i for i in ids if i is not None]
-        for key in submitted:
+        for key, spec in zip(submitted, specs, strict=True):
             self._last_seen[key] = now
+            self._watch.add(key, spec.status_path)
         return submitted
 
     def _submit_one(self, spec: JobSpec) -> str:
@@ -424,27 +428,29 @@ class SGEBackend(Backend):
             session.deleteJobTemplate(jt)
 
     # ------------------------------------------------------------------- query
-    def _reap(self, timeout: float = 0.0) -> bool:
-        """Collect this session's finished jobs from DRMAA; True if any was found."""
+    def _reap(self) -> bool:
+        """Collect finished jobs from the DRMAA session; True if one of ours was new."""
         if self._drmaa is None or self._session is None:
             return False
         drmaa = self._drmaa
-        found = False
-        wait_for = timeout
         for _ in range(100_000):  # each call disposes of one finished job
             try:
                 self._count("drmaa.wait")
-                info = self._session.wait(drmaa.Session.JOB_IDS_SESSION_ANY, math.ceil(wait_for))
+                info = self._session.wait(drmaa.Session.JOB_IDS_SESSION_ANY, 0)
             except (drmaa.errors.ExitTimeoutException, drmaa.errors.InvalidJobException):
-                return found
-            except Exception:  # e.g. code 24 "no usage information" for a job
-                # deleted while queued: it is disposed of, but its id is not returned; the
-                # cancel record or qstat/accounting tells what became of it.
-                found, wait_for = True, 0
+                break
+            except Exception:  # noqa: S112 - e.g. code 24 "no usage information" for a
+                # job deleted while queued: disposed of, but its id is not returned; the cancel
+                # record or qstat/accounting tells what became of it.
                 continue
-            found, wait_for = True, 0
-            self._finished[str(info.jobId)] = self._from_drmaa(str(info.jobId), info)
-        return found
+            _Session.reaped[str(info.jobId)] = info
+        # The session is shared by every SGEBackend in this process: take what is ours.
+        new = False
+        for job_id, info in _Session.reaped.items():
+            if job_id in self._specs and job_id not in self._finished:
+                self._finished[job_id] = self._from_drmaa(job_id, info)
+                new = True
+        return new
 
     def _from_drmaa(self, job_id: str, info: Any) -> NativeStatus:
         usage = info.resourceUsage or {}
@@ -501,6 +507,14 @@ class SGEBackend(Backend):
             self._finished.setdefault(key, status)
 
     def _query(self, ids: list[str]) -> Mapping[str, NativeStatus]:
+        out = self._query_all(ids)
+        for job_id in ids:
+            native = out.get(job_id)
+            if native is None or native.state.finished:
+                self._watch.discard(job_id)
+        return out
+
+    def _query_all(self, ids: list[str]) -> dict[str, NativeStatus]:
         self._reap()
         out: dict[str, NativeStatus] = {i: self._finished[i] for i in ids if i in self._finished}
         pending = [i for i in ids if i not in out]
@@ -548,12 +562,15 @@ class SGEBackend(Backend):
         return out
 
     def wait_for_change(self, timeout: float) -> None:
-        if self._drmaa is None or self._session is None:
-            time.sleep(timeout)
-            return
-        start = time.monotonic()
-        if not self._reap(timeout) and (left := timeout - (time.monotonic() - start)) > 0.05:
-            time.sleep(left)  # no job of this session to wait for
+        # Wakes up early when a status file changes or DRMAA reports a finished job.
+        self._watch.wait(timeout, also=self._reap if self._session is not None else None)
+
+    def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
+        super().adopt(jobs)
+        now = time.monotonic()
+        for job_id, spec in jobs.items():
+            self._watch.add(job_id, spec.status_path)
+            self._last_seen.setdefault(job_id, now)
 
     # ------------------------------------------------------------------ cancel
     def _cancel(self, ids: list[str]) -> None:

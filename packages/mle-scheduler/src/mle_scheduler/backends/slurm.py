@@ -176,6 +176,7 @@ class SlurmBackend(Backend):
         self._jobcomp_path = jobcomp_log
         self._jobcomp: _cluster.IncrementalLog | None = None
         self._completed: dict[str, NativeStatus] = {}
+        self._watch = _cluster.StatusWatch()
         #: scheduler calls made (sbatch, squeue, scancel, scontrol), for benchmarks
         self.calls: dict[str, int] = {}
 
@@ -255,7 +256,10 @@ class SlurmBackend(Backend):
                 with contextlib.suppress(SchedulerError):
                     self._cancel(done)
             raise
-        return [i for i in ids if i is not None]
+        submitted = [i for i in ids if i is not None]
+        for key, spec in zip(submitted, specs, strict=True):
+            self._watch.add(key, spec.status_path)
+        return submitted
 
     def array_script(self, specs: Sequence[JobSpec], stamp: str) -> str:
         """The driver script of an array over ``specs`` (which share their resources)."""
@@ -282,6 +286,23 @@ class SlurmBackend(Backend):
         return [f"{base}_{i}" for i in range(1, len(specs) + 1)]
 
     def _query(self, ids: list[str]) -> Mapping[str, NativeStatus]:
+        out = self._query_all(ids)
+        for job_id in ids:
+            native = out.get(job_id)
+            if native is None or native.state.finished:
+                self._watch.discard(job_id)
+        return out
+
+    def wait_for_change(self, timeout: float) -> None:
+        # Status files beside the outputs change when a job starts or ends: wake up then.
+        self._watch.wait(timeout)
+
+    def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
+        super().adopt(jobs)
+        for job_id, spec in jobs.items():
+            self._watch.add(job_id, spec.status_path)
+
+    def _query_all(self, ids: list[str]) -> dict[str, NativeStatus]:
         text = self._run(
             ["squeue", "--me", "-h", "-t", "all", "-O", SQUEUE_FORMAT],
             "squeue",
