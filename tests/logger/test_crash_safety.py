@@ -13,7 +13,6 @@ from typing import Any
 
 import h5py
 import numpy as np
-
 from mle_logger import Logger, load_log, log_path
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
-
 from mle_logger import (
     DeepLogger,
     LogExistsError,
@@ -58,7 +57,7 @@ def test_length_mismatch_names_expected_and_found(exp_dir: Path) -> None:
     log = make(exp_dir, verbose=False)
     with pytest.raises(LogUpdateError, match=r"expected 1 time value.*found 1 and 2"):
         log.update_log([1], [1.0, 2.0])
-    with pytest.raises(LogUpdateError, match="integral.*expected a number, found str"):
+    with pytest.raises(LogUpdateError, match=r"integral.*expected a number, found str"):
         log.update_log([1], ["high"])
     log.close()
 
@@ -70,7 +69,9 @@ def test_unknown_config_key_suggests_the_close_one(exp_dir: Path) -> None:
         make(exp_dir, bogus=1)
 
 
-def test_prints_one_aligned_row_every_k_updates(exp_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_prints_one_aligned_row_every_k_updates(
+    exp_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     log = make(exp_dir, print_every_k_updates=2)
     for i in range(6):  # numpy 2 scalars of several kinds must print (the original crashed)
         log.update_log([np.int64(i + 1)], [np.float32(i) / 3])

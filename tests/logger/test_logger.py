@@ -9,7 +9,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from mle_logger import (
     Logger,
     LoggerClosedError,
@@ -109,7 +108,9 @@ def test_finished_flag_tells_a_crashed_run_apart(
     exp_dir: Path, ending: str, finished: bool, rc_ok: bool
 ) -> None:
     code = textwrap.dedent(SCRIPT.format(ending=ending))
-    res = subprocess.run([sys.executable, "-c", code, str(exp_dir)], capture_output=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", code, str(exp_dir)], capture_output=True, timeout=60
+    )
     assert (res.returncode == 0) is rc_ok, res.stderr.decode()
     got = load_log(exp_dir)
     assert got.stats.x.tolist() == [0.0, 1.0, 2.0]

@@ -106,26 +106,35 @@ def load_checkpoint(path: str | Path, *, allow_pickle: bool = False, as_torch: b
     """
     path = Path(path)
     _refuse_pickle(path, allow_pickle)
-    result: Any
-    if path.suffix == ".npy":
-        result = np.load(path, allow_pickle=False)
-    elif path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as z:
-            result = _unflatten({k: z[k] for k in z.files})
-    elif path.suffix in _PICKLE_SUFFIXES:
+    if path.suffix in _PICKLE_SUFFIXES:  # the caller opted in
         if path.suffix in {".pkl", ".pickle"}:
             import pickle
 
             with path.open("rb") as fh:
                 return pickle.load(fh)  # noqa: S301 - explicit opt-in above
-        torch = _import_torch()
-        return torch.load(path, weights_only=False)
-    else:
+        return _import_torch().load(path, weights_only=False)
+    if path.suffix not in {".npy", ".npz"}:
         raise UnsupportedObjectError(f"{path}: expected a .npy or .npz checkpoint")
+    result = _load_numpy(path)
     if as_torch:
         torch = _import_torch()
         return _map_arrays(result, torch.from_numpy)
     return result
+
+
+def _load_numpy(path: Path) -> Any:
+    try:
+        if path.suffix == ".npy":
+            return np.load(path, allow_pickle=False)
+        with np.load(path, allow_pickle=False) as z:
+            return _unflatten({k: z[k] for k in z.files})
+    except ValueError as exc:
+        if "allow_pickle" not in str(exc):
+            raise
+        raise PickleRefusedError(
+            f"{path}: holds pickled objects, which can run code when loaded; "
+            "pass allow_pickle=True only if you trust the file"
+        ) from exc
 
 
 def _map_arrays(obj: Any, fn: Any) -> Any:
