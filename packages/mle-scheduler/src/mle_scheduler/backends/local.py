@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import json
 import logging
 import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from .._script import render_script
@@ -70,11 +73,33 @@ def _detect_gpus() -> list[str]:
 
 
 def _alive_group_leader(pid: int) -> bool:
-    """True if ``pid`` runs and leads its own process group (as our job wrappers do)."""
+    """True if ``pid`` runs (not a zombie) and leads its own process group, as our wrappers do."""
     try:
-        return os.getpgid(pid) == pid
+        if os.getpgid(pid) != pid:
+            return False
     except (ProcessLookupError, PermissionError):
         return False
+    try:  # Linux: a zombie keeps its pid until reaped, but it no longer runs anything
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _note_launch(path: Path, pid: int) -> None:
+    """Record the wrapper's pid at once, so that a process reattaching in the instant before
+    the wrapper writes its own start record still finds the job. Create-only (link), so it can
+    never replace a record the wrapper already wrote; the wrapper's records replace it."""
+    record = {"start": time.time(), "host": socket.gethostname(), "pid": pid}
+    tmp = path.with_name(f"{path.name}.launch.{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        os.link(tmp, path)
+    except OSError:
+        pass  # the wrapper was first, or the folder is odd: its own records still follow
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 @dataclass
@@ -303,6 +328,7 @@ class LocalBackend(Backend):
             for fh in files:
                 fh.close()
             raise
+        _note_launch(spec.status_path, proc.pid)
         pidfd: int | None = None
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(proc.pid)
