@@ -91,6 +91,21 @@ def test_verbose_false_prints_nothing(exp_dir: Path, capsys: pytest.CaptureFixtu
     assert capsys.readouterr().out == ""
 
 
+def test_retry_after_a_crash_sets_the_unfinished_log_aside(exp_dir: Path) -> None:
+    crashed = make(exp_dir, verbose=False)
+    crashed.update_log([1], [1.0])
+    crashed.save_log()
+    crashed._finalizer.detach()  # the job died here
+    crashed._w.journal.close()
+    with pytest.warns(RuntimeWarning, match=r"kept as seed_3\.attempt_1\.hdf5"):
+        retry = make(exp_dir, verbose=False)
+    retry.update_log([2], [2.0])
+    retry.close()
+    assert load_log(exp_dir).time.step_counter.tolist() == [2]  # the attempt file is not a seed
+    old = load_log(exp_dir / "logs" / "seed_3.attempt_1.hdf5")
+    assert old.stats.integral.tolist() == [1.0] and not old.finished
+
+
 def test_existing_log_is_not_silently_replaced(exp_dir: Path) -> None:
     make(exp_dir, verbose=False).close()
     with pytest.raises(LogExistsError, match="reload=True"):

@@ -309,10 +309,13 @@ class Logger:
 
         exists = self.path.exists() or jpath.exists()
         if exists and not reload and not overwrite:
-            raise LogExistsError(
-                f"{self.path} already exists: pass reload=True to continue it or "
-                "overwrite=True (overwrite_experiment_dir=1) to replace it"
-            )
+            if _is_finished(self.path):
+                raise LogExistsError(
+                    f"{self.path} already exists: pass reload=True to continue it or "
+                    "overwrite=True (overwrite_experiment_dir=1) to replace it"
+                )
+            _set_aside(self.path, jpath)  # a failed attempt: keep it, start fresh
+            exists = False
         facts = run_facts()
         if exists and reload:
             data = read_log(self.path)
@@ -525,6 +528,30 @@ class Logger:
         return (
             f"{type(self).__name__}({str(self.path)!r}, rows={self.n_rows}, closed={self.closed})"
         )
+
+
+def _is_finished(path: Path) -> bool:
+    try:
+        return bool(read_log(path).meta["finished"])
+    except (OSError, ValueError):
+        return False
+
+
+def _set_aside(path: Path, jpath: Path) -> None:
+    """Rename an unfinished log to ``seed_<id>.attempt_<k>.hdf5`` (+ journal)."""
+    k = 1
+    while path.with_suffix(f".attempt_{k}.hdf5").exists():
+        k += 1
+    target = path.with_suffix(f".attempt_{k}.hdf5")
+    if path.exists():
+        os.replace(path, target)
+    if jpath.exists():
+        os.replace(jpath, target.with_suffix(".journal"))
+    warnings.warn(
+        f"{path} is an unfinished log of an earlier attempt; kept as {target.name}, starting fresh",
+        RuntimeWarning,
+        stacklevel=3,
+    )
 
 
 def _read_small(fname: str | os.PathLike[str] | None) -> str | None:
