@@ -195,7 +195,7 @@ def test_refused_submission_raises_the_commands_message_once(
         'echo "Unable to run job: job requests unknown queue \\"x.q\\"" >&2; exit 1',
     )
     spec = JobSpec(["true"], stdout=tmp_path / "o.out", resources=Resources(queue="x.q"))
-    with pytest.raises(SubmitError, match='unknown queue "x.q"'):
+    with pytest.raises(SubmitError, match=r'unknown queue "x\.q"'):
         SGEBackend(use_drmaa=False).submit([spec])
     assert len(_calls(fake_bin, "qsub")) == 1  # no resubmit loop
 

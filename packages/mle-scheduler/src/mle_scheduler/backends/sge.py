@@ -233,6 +233,13 @@ class SGEBackend(Backend):
             except BackendUnavailableError:
                 if use_drmaa:
                     raise
+        self._options: dict[str, Any] = {
+            "use_drmaa": use_drmaa, "array_min": array_min, "array_throttle": array_throttle,
+            "pe": pe, "gpu_complex": gpu_complex, "gpu_type_complex": gpu_type_complex,
+            "export_env": export_env, "qsub_flags": list(self.qsub_flags),
+            "accounting_file": None if accounting_file is None else os.fspath(accounting_file),
+            "lost_after": lost_after,
+        }  # fmt: skip
         if accounting_file is None:
             root = os.environ.get("SGE_ROOT", "/var/lib/gridengine")
             cell = os.environ.get("SGE_CELL", "default")
@@ -244,6 +251,10 @@ class SGEBackend(Backend):
         self._watch = _cluster.StatusWatch()
         #: scheduler calls made, by command (or ``drmaa.<method>``), for benchmarks
         self.calls: dict[str, int] = {}
+
+    def options(self) -> dict[str, Any]:
+        """Constructor options, JSON-ready (stored in a queue's state file)."""
+        return dict(self._options)
 
     @property
     def mode(self) -> str:

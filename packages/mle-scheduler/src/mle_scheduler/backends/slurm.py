@@ -23,6 +23,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .._script import render_script
 from .._types import JobSpec, JobState, Resources
@@ -174,11 +175,20 @@ class SlurmBackend(Backend):
         self.array_max = array_max
         self.sbatch_flags = tuple(sbatch_flags)
         self._jobcomp_path = jobcomp_log
+        self._options: dict[str, Any] = {
+            "array_min": array_min, "array_throttle": array_throttle, "array_max": array_max,
+            "sbatch_flags": list(self.sbatch_flags),
+            "jobcomp_log": None if jobcomp_log is None else os.fspath(jobcomp_log),
+        }  # fmt: skip
         self._jobcomp: _cluster.IncrementalLog | None = None
         self._completed: dict[str, NativeStatus] = {}
         self._watch = _cluster.StatusWatch()
         #: scheduler calls made (sbatch, squeue, scancel, scontrol), for benchmarks
         self.calls: dict[str, int] = {}
+
+    def options(self) -> dict[str, Any]:
+        """Constructor options, JSON-ready (stored in a queue's state file)."""
+        return dict(self._options)
 
     # ------------------------------------------------------------------ scripts
     @staticmethod
