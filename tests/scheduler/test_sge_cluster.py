@@ -3,6 +3,7 @@ arrays with a throttle, one qstat per poll, exit codes from accounting."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -44,7 +45,7 @@ def test_refused_submission_carries_grid_engines_message(
     backend: SGEBackend, tmp_path: Path
 ) -> None:
     spec = JobSpec(["true"], stdout=tmp_path / "o.out", resources=Resources(queue="nosuch.q"))
-    with pytest.raises(SubmitError, match="nosuch.q"):
+    with pytest.raises(SubmitError, match=r"nosuch\.q"):
         backend.submit([spec])
 
 
@@ -83,7 +84,7 @@ def test_throttled_array_runs_one_task_at_a_time_with_one_qstat_per_poll(
     spans = sorted(
         (r["start"], r["end"]) for r in (json.loads(s.status_path.read_text()) for s in specs)
     )
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     assert backend.calls["qsub"] == 1
     assert backend.calls["qstat"] <= queue.polls  # never more than one qstat per poll
 

@@ -3,6 +3,7 @@ with a throttle, one squeue per poll, exit codes without the status file and fro
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
@@ -33,7 +34,7 @@ def _until_final(backend: SlurmBackend, job_id: str, timeout: float = 30.0) -> J
 
 def test_refused_submission_carries_sbatchs_message(tmp_path: Path) -> None:
     spec = JobSpec(["true"], stdout=tmp_path / "o.out", resources=Resources(queue="nosuch"))
-    with pytest.raises(SubmitError, match="(?i)invalid partition"):
+    with pytest.raises(SubmitError, match=r"(?i)invalid partition"):
         SlurmBackend().submit([spec])
 
 
@@ -81,7 +82,7 @@ def test_throttled_array_runs_one_task_at_a_time_with_one_squeue_per_poll(
     spans = sorted(
         (r["start"], r["end"]) for r in (json.loads(s.status_path.read_text()) for s in specs)
     )
-    assert all(a_end <= b_start for (_, a_end), (b_start, _) in zip(spans, spans[1:]))
+    assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
     assert backend.calls["sbatch"] == 1
     assert backend.calls["squeue"] == queue.polls  # exactly one squeue per poll
 
