@@ -25,6 +25,7 @@ __all__ = ["Queue", "QueuedJob"]
 _FORMAT = "mle-scheduler-queue"
 _VERSION = 1
 _RETRY_STATES = (JobState.FAILED, JobState.LOST)
+_SAVE_EVERY = 0.5  # seconds between throttled state-file saves
 
 
 @dataclass
@@ -124,6 +125,9 @@ class Queue:
         self._active: dict[str, str] = {}  # backend id -> key
         self._unreported: list[str] = []  # final, on_finish not yet called
         self._polls = 0
+        self._json_cache: dict[str, tuple[object, str]] = {}
+        self._saved_at = 0.0
+        self._save_due = False
 
     # ------------------------------------------------------------------ submitting
     def submit(self, spec: JobSpec, *, meta: Mapping[str, Any] | None = None) -> str:
@@ -204,10 +208,12 @@ class Queue:
             try:
                 self._fill()
             finally:
-                if changed or len(self._pending) != before:
+                if len(self._pending) != before:
                     self._save()
-        elif changed:
-            self._save()
+                elif changed:
+                    self._save(force=False)
+        elif changed or self._save_due:
+            self._save(force=not self._active)
         return newly, changed
 
     def wait(
@@ -253,6 +259,9 @@ class Queue:
             if not self.detached:
                 self.cancel_all()
             raise
+        finally:
+            if self._save_due:
+                self._save()
         return done
 
     # ------------------------------------------------------------------- controlling
@@ -341,8 +350,9 @@ class Queue:
         return len(self._jobs)
 
     # -------------------------------------------------------------------- state file
-    def to_dict(self) -> dict[str, Any]:
-        return {
+    def to_dict(self, jobs: bool = True) -> dict[str, Any]:
+        """The state file's content."""
+        out = {
             "format": _FORMAT,
             "version": _VERSION,
             "backend": self.backend.name,
@@ -350,18 +360,45 @@ class Queue:
             "max_running": self.max_running,
             "max_retries": self.max_retries,
             "detached": self.detached,
-            "jobs": [job.to_dict() for job in self._jobs.values()],
         }
+        if jobs:
+            out["jobs"] = [job.to_dict() for job in self._jobs.values()]
+        return out
 
-    def _save(self) -> None:
+    def _save(self, force: bool = True) -> None:
+        """Rewrite the state file atomically (temp file + rename). Unforced saves (results
+        only, which can be rebuilt from the backend and status files) are throttled to one per
+        ``_SAVE_EVERY`` seconds; submissions (new backend ids) are always saved at once."""
         if self.state_file is None:
             return
+        now = time.monotonic()
+        if not force and now - self._saved_at < _SAVE_EVERY:
+            self._save_due = True
+            return
+        self._saved_at, self._save_due = now, False
+        frags = []
+        for job in self._jobs.values():
+            res = job.result
+            sig = (
+                job.job_id,
+                job.final,
+                job.retries,
+                len(job.job_ids),
+                res and (res.state, res.exit_code, res.start_time, res.end_time, res.host),
+            )
+            cached = self._json_cache.get(job.key)
+            if cached is None or cached[0] != sig:
+                cached = (sig, json.dumps(job.to_dict()))
+                self._json_cache[job.key] = cached
+            frags.append(cached[1])
+        head = self.to_dict(jobs=False)
+        text = json.dumps(head)[:-1] + ', "jobs": [\n' + ",\n".join(frags) + "\n]}\n"
         path = self.state_file
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, indent=1)
+                fh.write(text)
                 fh.flush()
             os.replace(tmp, path)
         except BaseException:

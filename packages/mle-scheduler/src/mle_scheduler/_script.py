@@ -3,7 +3,9 @@
 The script is bash; every user string (argv, paths, env values, env/module names) goes through
 :func:`shlex.quote`. It records ``{"start", "host", "pid"}`` when the job starts and adds
 ``"end"`` and ``"exit_code"`` when it ends, each time written atomically (temp file + rename)
-to the job's status file, so the truth about a job lives beside its outputs.
+to the job's status file, so the truth about a job lives beside its outputs. A launcher that
+writes the start record itself (the local backend) sets ``MLE_SCHEDULER_NOTED=1`` in the job's
+environment to save the wrapper that write; the variable is removed before the job runs.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ __mle_host=${__mle_host//[\"\\]/}
 __mle_t0=${EPOCHREALTIME:-$(date +%%s)}
 __mle_t0=${__mle_t0/,/.}
 __mle_head="\"start\": $__mle_t0, \"host\": \"$__mle_host\", \"pid\": $$"
-__mle_record "{$__mle_head}"
+if [ -z "${MLE_SCHEDULER_NOTED:-}" ]; then __mle_record "{$__mle_head}"; fi
+unset MLE_SCHEDULER_NOTED
 """
 
 _POSTLUDE = r"""__mle_code=$?

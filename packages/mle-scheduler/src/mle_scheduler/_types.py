@@ -166,6 +166,7 @@ class JobSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     resources: Resources = field(default_factory=Resources)
     status_file: str | os.PathLike[str] | None = None
+    _paths: tuple[Path, Path, Path] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         argv = self.argv
@@ -189,6 +190,12 @@ class JobSpec:
             value = getattr(self, key)
             if value is not None:
                 object.__setattr__(self, key, Path(value))
+        out = Path(self.stdout)
+        err = out if self.stderr is None else Path(self.stderr)
+        status = out.with_name(out.name + ".status.json")
+        if self.status_file is not None:
+            status = Path(self.status_file)
+        object.__setattr__(self, "_paths", (out, err, status))  # computed once: polled often
         if isinstance(self.resources, Mapping):
             object.__setattr__(self, "resources", Resources.from_dict(self.resources))
         elif not isinstance(self.resources, Resources):
@@ -198,20 +205,18 @@ class JobSpec:
 
     @property
     def stdout_path(self) -> Path:
-        return Path(self.stdout)
+        """Where stdout goes."""
+        return self._paths[0]
 
     @property
     def stderr_path(self) -> Path:
         """Where stderr goes (the stdout file when ``stderr`` is None)."""
-        return Path(self.stderr) if self.stderr is not None else Path(self.stdout)
+        return self._paths[1]
 
     @property
     def status_path(self) -> Path:
         """The wrapper's JSON record of this job (start, end, exit code, host)."""
-        if self.status_file is not None:
-            return Path(self.status_file)
-        out = Path(self.stdout)
-        return out.with_name(out.name + ".status.json")
+        return self._paths[2]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (for state files); :meth:`from_dict` reverses it."""
@@ -229,7 +234,7 @@ class JobSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobSpec:
-        allowed = {f.name for f in dataclasses.fields(cls)}
+        allowed = {f.name for f in dataclasses.fields(cls) if f.init}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise JobSpecError(f"job spec: unknown key(s) {unknown}; allowed: {sorted(allowed)}")
@@ -283,12 +288,17 @@ class JobResult:
         return tail(self.stderr, lines=lines, max_bytes=max_bytes)
 
     def to_dict(self) -> dict[str, Any]:
-        d = dataclasses.asdict(self)
-        d["state"] = self.state.value
-        for key in ("stdout", "stderr"):
-            if d[key] is not None:
-                d[key] = os.fspath(d[key])
-        return d
+        return {
+            "job_id": self.job_id,
+            "state": self.state.value,
+            "exit_code": self.exit_code,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "stdout": None if self.stdout is None else os.fspath(self.stdout),
+            "stderr": None if self.stderr is None else os.fspath(self.stderr),
+            "host": self.host,
+            "message": self.message,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> JobResult:

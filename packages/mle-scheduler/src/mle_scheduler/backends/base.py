@@ -164,6 +164,14 @@ class Backend(abc.ABC):
     def _merge(self, job_id: str, native: NativeStatus | None) -> JobResult:
         """Combine the scheduler's view with the wrapper's status file into a JobResult."""
         spec = self._specs.get(job_id)
+        if native is not None and native.state is JobState.QUEUED:  # not started: no record
+            return JobResult(
+                job_id=job_id,
+                state=JobState.QUEUED,
+                stdout=spec.stdout_path if spec else None,
+                stderr=spec.stderr_path if spec else None,
+                message=native.message,
+            )
         record = self._record(job_id)
         start = record.start if record else None
         end = record.end if record else None

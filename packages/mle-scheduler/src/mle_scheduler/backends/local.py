@@ -302,9 +302,9 @@ class LocalBackend(Backend):
 
     def _launch(self, spec: JobSpec, cores: int, gpus: list[str]) -> _Running:
         script = render_script(self._script_spec(spec))
-        env = None
+        env = dict(os.environ)
+        env["MLE_SCHEDULER_NOTED"] = "1"  # _note_launch writes the start record
         if gpus:
-            env = dict(os.environ)
             env["CUDA_VISIBLE_DEVICES"] = ",".join(gpus)
         files: list[IO[bytes]] = []
         try:
