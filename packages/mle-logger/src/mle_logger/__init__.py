@@ -2,18 +2,19 @@
 
 Training side: :class:`Logger` (``update``/``save``/``close``) and the seed-compatible
 :class:`DeepLogger` (``update_log``/``save_log``). Reading side: :func:`load_log`,
-:func:`aggregate_logs`, :func:`merge_logs`, :func:`score_log`.
+:func:`aggregate_logs`, :func:`merge_logs`, :func:`score_log`, :func:`load_checkpoint`.
+The reading side is imported on first use, so ``import mle_logger`` stays light on a compute node.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .__about__ import __version__
-from ._aggregate import Summary
-from ._artifacts import load_checkpoint, load_extra
 from ._deep_logger import DeepLogger
 from ._layout import journal_path, log_path
-from ._load import AggregatedLog, SeedLog, SeedLogs, aggregate_logs, load_log, load_seed_logs
 from ._logger import Logger
-from ._merge import merge_logs
-from ._score import score_log
 from .errors import (
     EmptyLogError,
     LogExistsError,
@@ -29,6 +30,48 @@ from .errors import (
     UnknownKeyError,
     UnsupportedObjectError,
 )
+
+if TYPE_CHECKING:
+    from ._aggregate import Summary
+    from ._artifacts import load_checkpoint, load_extra
+    from ._load import (
+        AggregatedLog,
+        SeedLog,
+        SeedLogs,
+        aggregate_logs,
+        load_log,
+        load_seed_logs,
+    )
+    from ._merge import merge_logs
+    from ._score import score_log
+
+_LAZY = {
+    "Summary": "._aggregate",
+    "load_checkpoint": "._artifacts",
+    "load_extra": "._artifacts",
+    "AggregatedLog": "._load",
+    "SeedLog": "._load",
+    "SeedLogs": "._load",
+    "aggregate_logs": "._load",
+    "load_log": "._load",
+    "load_seed_logs": "._load",
+    "merge_logs": "._merge",
+    "score_log": "._score",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mle_logger' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
 
 __all__ = [
     "AggregatedLog",

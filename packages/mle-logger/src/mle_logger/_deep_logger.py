@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ._logger import Logger, did_you_mean
+from ._logger import Logger, _number, did_you_mean
 from .errors import LoggerClosedError, LogUpdateError, UnknownKeyError
 
 LOG_CONFIG_KEYS = (
@@ -115,10 +115,8 @@ class DeepLogger(Logger):
                 f"and {self._n_stats} stat value(s) for {w.stats.names[: self._n_stats]}, "
                 f"found {len(time_tick)} and {len(stats_tick)}"
             )
-        from ._logger import _number
-
-        tv = [_number(v, "time", n) for v, n in zip(time_tick, w.time.names, strict=False)]
-        sv = [_number(v, "stats", n) for v, n in zip(stats_tick, w.stats.names, strict=False)]
+        tv = _numbers(time_tick, "time", w.time.names)
+        sv = _numbers(stats_tick, "stats", w.stats.names)
         if len(w.time.names) > self._n_time:  # a reloaded log with more columns: NaN for those
             tv += [float("nan")] * (len(w.time.names) - self._n_time)
         if len(w.stats.names) > self._n_stats:
@@ -131,3 +129,12 @@ class DeepLogger(Logger):
     def save_log(self) -> None:
         """Persist the rows added since the last save (seed API name of :meth:`save`)."""
         self.save()
+
+
+def _numbers(values: Sequence[Any], kind: str, names: Sequence[str]) -> list[float | int]:
+    out = list(values)
+    for i, v in enumerate(out):
+        t = type(v)
+        if t is not float and t is not int:
+            out[i] = _number(v, kind, names[i])
+    return out

@@ -7,7 +7,6 @@ one torn line at the end, which readers ignore and writers cut off before append
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_CLOEXEC", 0)
 
 def read_journal(path: Path) -> tuple[list[dict[str, Any]], int]:
     """All complete records and the byte length they span (a torn tail is left out)."""
+    import json
+
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -47,10 +48,13 @@ class JournalWriter:
         self._fsync = fsync
         self._fd: int | None = None
         self._dirty = True  # cut any torn tail before the first append
+        import json  # here, not at module import: keeps `import mle_logger` light
+
+        self._dumps = json.dumps
 
     def append(self, record: dict[str, Any]) -> None:
         """Write one record; on OSError the journal is left to be cut back at the next call."""
-        data = json.dumps(record, separators=(",", ":")).encode() + b"\n"
+        data = self._dumps(record, separators=(",", ":")).encode() + b"\n"
         if self._fd is None:
             self._fd = os.open(self.path, _FLAGS, 0o644)
             self._dirty = True

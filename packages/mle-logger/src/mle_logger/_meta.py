@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import platform
-import socket
 import sys
 from pathlib import Path
 
@@ -59,6 +57,9 @@ def git_commit(start: str | os.PathLike[str] | None = None) -> str | None:
 
 def run_facts() -> dict[str, object]:
     """Host, process and version facts for a new log's meta."""
+    import platform
+    import socket
+
     return {
         "host": socket.gethostname(),
         "pid": os.getpid(),

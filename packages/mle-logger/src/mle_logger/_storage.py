@@ -12,12 +12,10 @@ always opens. Rows saved since the last fold live in the journal and are folded 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +29,24 @@ FORMAT = "mle-logger/1"
 META_JSON_FIELDS = ("config", "time_keys", "stats_keys")
 
 
-@dataclass
 class LogData:
     """Columns and meta of one seed's log, as read from disk."""
 
-    time: dict[str, np.ndarray]
-    stats: dict[str, np.ndarray]
-    meta: dict[str, Any]
-    n_rows: int
-    journal_size: int = 0
-    journal_records: int = 0
-    keys_order: dict[str, list[str]] = field(default_factory=dict)
+    def __init__(
+        self,
+        time: dict[str, np.ndarray],
+        stats: dict[str, np.ndarray],
+        meta: dict[str, Any],
+        n_rows: int,
+        journal_size: int = 0,
+        journal_records: int = 0,
+    ) -> None:
+        self.time = time
+        self.stats = stats
+        self.meta = meta
+        self.n_rows = n_rows
+        self.journal_size = journal_size
+        self.journal_records = journal_records
 
 
 class ColumnBuilder:
@@ -84,6 +89,8 @@ def _py(value: Any) -> Any:
 def _read_group(group: Any, where: str) -> tuple[dict[str, Any], ColumnBuilder, ColumnBuilder]:
     if "meta" not in group or group["meta"].attrs.get("format") != FORMAT:
         raise LogFormatError(f"{where}: expected an mle-logger log (meta/format = {FORMAT!r})")
+    import json
+
     meta = {k: _py(v) for k, v in group["meta"].attrs.items()}
     for k in META_JSON_FIELDS:
         if isinstance(meta.get(k), str):
@@ -169,6 +176,8 @@ def _finish(
 
 
 def _write_group(group: Any, data: LogData) -> None:
+    import json
+
     for part, cols in (("time", data.time), ("stats", data.stats)):
         g = group.create_group(part, track_order=True)
         for k, arr in cols.items():
