@@ -103,9 +103,12 @@ def cmd_results(args: argparse.Namespace) -> int:
         c[j["state"]] = c.get(j["state"], 0) + 1
     print("jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(c.items())))
     if doc.get("metric"):
-        print(f"score: {doc['metric']} ({doc['problem_type']}, "
-              f"{'max' if doc['maximize'] else 'min'}imized), mean +- std over seeds")
-    ranked = _ranked(doc)
+        if doc["maximize"] is None:
+            print(f"score: {doc['metric']} (final value), mean +- std over seeds")
+        else:
+            print(f"score: {doc['metric']} ({doc['problem_type']}, "
+                  f"{'max' if doc['maximize'] else 'min'}imized), mean +- std over seeds")
+    ranked = _ranked(doc) if doc["maximize"] is not None else []
     rest = [x for x in doc["configs"] if x not in ranked]
     print(f"{'rank':>4} {'config':<8} {'mean':>12} {'std':>10} {'seeds':>5} {'failed':>6}  params")
     for i, cfg in enumerate([*ranked, *rest]):

@@ -28,7 +28,9 @@ def _summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
         ("backend", str(doc.get("backend"))),
         ("jobs", ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"),
     ]
-    if doc.get("metric"):
+    if doc.get("metric") and doc.get("maximize") is None:
+        rows.append(("score", f"{doc['metric']} (final value; mean over seeds)"))
+    elif doc.get("metric"):
         rows.append(
             ("score", f"{doc['metric']} ({doc.get('problem_type')}, "
                       f"{'maximized' if doc.get('maximize') else 'minimized'}; mean over seeds)")
@@ -45,7 +47,7 @@ def _summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _config_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
-    ranked = _ranked(doc)
+    ranked = _ranked(doc) if doc.get("maximize") is not None else []
     rest = [c for c in doc["configs"] if c not in ranked]
     header = ["rank", "config", "params", "score mean", "score std", "seeds", "failed"]
     rows = []

@@ -15,19 +15,25 @@ def _clean(x: float | None) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
 
 
-def score_settings(marker: dict[str, Any], metric: str | None) -> tuple[str | None, str, bool]:
-    """(metric, problem_type, maximize) for this experiment; ``metric`` overrides the YAML's."""
+def score_settings(
+    marker: dict[str, Any], metric: str | None
+) -> tuple[str | None, str, bool | None]:
+    """(metric, problem_type, maximize) for this experiment; ``metric`` overrides the YAML's.
+
+    Experiments without a search have no direction (``maximize`` None): their configs are
+    listed in order, not ranked; the score is the final value of the metric.
+    """
     search = marker.get("search") or {}
     name = metric or search.get("eval_score_type")
     return (
         str(name) if name else None,
         str(search.get("problem_type") or "final"),
-        bool(search.get("maximize_objective", False)),
+        bool(search.get("maximize_objective", False)) if search else None,
     )
 
 
 def job_score(
-    view: JobView, metric: str | None, problem_type: str, maximize: bool,
+    view: JobView, metric: str | None, problem_type: str, maximize: bool | None,
     cache: dict[str, RunLog | None] | None = None,
 ) -> float | None:
     """A finished job's score from its log (None when it failed or logged nothing)."""
@@ -38,7 +44,7 @@ def job_score(
     )
     if log is None or metric not in log.stats:
         return None
-    return run_score(log.stats[metric], problem_type, maximize)
+    return run_score(log.stats[metric], problem_type, bool(maximize))
 
 
 def default_metric(views: list[JobView]) -> str | None:
