@@ -82,6 +82,46 @@ def test_rows_are_readable_while_the_run_is_going(exp_dir: Path) -> None:
     assert load_log(exp_dir).stats.x.tolist() == [1.0, 2.0]
 
 
+def test_a_garbage_collected_logger_is_finished_even_after_an_earlier_error(
+    exp_dir: Path,
+) -> None:
+    import gc
+
+    try:  # an interactive session keeps the last error in sys.last_value
+        sys.last_value = RuntimeError("an earlier, unrelated error")
+        log = Logger(exp_dir)
+        log.update(stats={"x": 1.0})
+        del log
+        gc.collect()
+    finally:
+        del sys.last_value
+    got = load_log(exp_dir)
+    assert got.finished and got.stats.x.tolist() == [1.0]
+
+
+def test_meta_records_the_git_commit_of_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git" / "refs" / "heads").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (repo / ".git" / "refs" / "heads" / "main").write_text("a" * 40 + "\n")
+    (repo / "sub").mkdir()
+    monkeypatch.chdir(repo / "sub")
+    with Logger(tmp_path / "e1"):
+        pass
+    assert load_log(tmp_path / "e1").meta["git_commit"] == "a" * 40
+    (repo / ".git" / "refs" / "heads" / "main").unlink()  # after `git gc`: packed refs
+    (repo / ".git" / "packed-refs").write_text("# pack-refs\n" + "b" * 40 + " refs/heads/main\n")
+    with Logger(tmp_path / "e2"):
+        pass
+    assert load_log(tmp_path / "e2").meta["git_commit"] == "b" * 40
+    monkeypatch.chdir(tmp_path)
+    with Logger(tmp_path / "e3"):
+        pass
+    assert "git_commit" not in load_log(tmp_path / "e3").meta
+
+
 SCRIPT = """
 import os, signal, sys
 from mle_logger import Logger

@@ -90,7 +90,23 @@ def _check_names(names: Sequence[str], what: str) -> list[str]:
     return out
 
 
+_exit_state = {"registered": False, "exiting": False}
+
+
+def _watch_interpreter_exit() -> None:
+    """Note when the interpreter exits; registered after the first ``weakref.finalize``, so it
+    runs before the finalizers do (atexit is last-in, first-out)."""
+    if not _exit_state["registered"]:
+        import atexit
+
+        atexit.register(_exit_state.__setitem__, "exiting", True)
+        _exit_state["registered"] = True
+
+
 def _unhandled_exception() -> bool:
+    """True at interpreter exit after an uncaught exception (not for a garbage-collected logger)."""
+    if not _exit_state["exiting"]:
+        return False
     return (
         getattr(sys, "last_exc", None) is not None or getattr(sys, "last_value", None) is not None
     )
@@ -385,6 +401,7 @@ class Logger:
             top_k_minimize_metric,
         )
         self._finalizer = weakref.finalize(self, _finish_at_exit, w)
+        _watch_interpreter_exit()
 
     # -- writing -----------------------------------------------------------------------------
     def update(
