@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mle_scheduler import JobSpec, JobState, Resources, SubmitError
 from mle_scheduler.backends.slurm import SlurmBackend, parse_jobcomp_line, parse_squeue
-from mle_scheduler.errors import BackendUnavailableError, ResourceError
+from mle_scheduler.errors import BackendUnavailableError, ResourceError, SchedulerError
 
 # Real `squeue --me -h -t all -O JobID:|,ArrayJobID:|,...` output from Slurm 22.05.
 SQUEUE = """\
@@ -198,3 +198,25 @@ def test_missing_sbatch_is_reported_as_unavailable(
     monkeypatch.setenv("PATH", str(fake_bin))
     with pytest.raises(BackendUnavailableError, match="sbatch"):
         SlurmBackend().submit([JobSpec(["true"], stdout=tmp_path / "o.out")])
+
+
+def test_a_busy_controller_does_not_end_the_run_until_it_keeps_failing(
+    fake_bin: Path, tmp_path: Path
+) -> None:
+    ok = fake_bin / "ok"
+    ok.touch()
+    _fake(
+        fake_bin,
+        "squeue",
+        f'if [ -e {ok} ]; then printf "5|5|N/A|RUNNING|0|vm|None\\n"; '
+        'else echo "slurm_load_jobs error: Socket timed out" >&2; exit 1; fi',
+    )
+    backend = SlurmBackend(jobcomp_log="")
+    backend.adopt({"5": JobSpec(["true"], stdout=tmp_path / "o.out")})
+    assert backend.poll(["5"])["5"].state is JobState.RUNNING
+    ok.unlink()
+    for _ in range(4):  # the last known state is kept while squeue fails
+        result = backend.poll(["5"])["5"]
+        assert result.state is JobState.RUNNING
+    with pytest.raises(SchedulerError, match="Socket timed out"):
+        backend.poll(["5"])

@@ -29,6 +29,9 @@ __all__ = [
 
 #: seconds a scheduler command may take before it counts as failed
 COMMAND_TIMEOUT = 120.0
+#: consecutive failed status calls (squeue, qstat) tolerated before a poll raises; meanwhile
+#: the last known states are reported, so a busy controller does not end a long run
+MAX_POLL_FAILURES = 5
 
 
 def run_command(

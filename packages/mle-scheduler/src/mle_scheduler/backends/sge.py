@@ -249,6 +249,7 @@ class SGEBackend(Backend):
         self._last_seen: dict[str, float] = {}
         self._last_native: dict[str, NativeStatus] = {}
         self._watch = _cluster.StatusWatch()
+        self._poll_failures = 0
         #: scheduler calls made, by command (or ``drmaa.<method>``), for benchmarks
         self.calls: dict[str, int] = {}
 
@@ -531,7 +532,16 @@ class SGEBackend(Backend):
         pending = [i for i in ids if i not in out]
         if not pending:
             return out
-        live = self._qstat()
+        try:
+            live = self._qstat()
+        except SchedulerError as exc:
+            self._poll_failures += 1
+            if self._poll_failures >= _cluster.MAX_POLL_FAILURES:
+                raise
+            unknown = NativeStatus(JobState.QUEUED, message=f"qstat did not answer: {exc}")
+            out.update({i: self._last_native.get(i, unknown) for i in pending})
+            return out
+        self._poll_failures = 0
         now = time.monotonic()
         gone: list[str] = []
         for job_id in pending:

@@ -183,6 +183,8 @@ class SlurmBackend(Backend):
         self._jobcomp: _cluster.IncrementalLog | None = None
         self._completed: dict[str, NativeStatus] = {}
         self._watch = _cluster.StatusWatch()
+        self._last: dict[str, NativeStatus] = {}
+        self._poll_failures = 0
         #: scheduler calls made (sbatch, squeue, scancel, scontrol), for benchmarks
         self.calls: dict[str, int] = {}
 
@@ -313,13 +315,22 @@ class SlurmBackend(Backend):
             self._watch.add(job_id, spec.status_path)
 
     def _query_all(self, ids: list[str]) -> dict[str, NativeStatus]:
-        text = self._run(
-            ["squeue", "--me", "-h", "-t", "all", "-O", SQUEUE_FORMAT],
-            "squeue",
-            error=SchedulerError,
-        )
+        try:
+            text = self._run(
+                ["squeue", "--me", "-h", "-t", "all", "-O", SQUEUE_FORMAT],
+                "squeue",
+                error=SchedulerError,
+            )
+        except SchedulerError as exc:
+            self._poll_failures += 1
+            if self._poll_failures >= _cluster.MAX_POLL_FAILURES:
+                raise
+            unknown = NativeStatus(JobState.QUEUED, message=f"squeue did not answer: {exc}")
+            return {i: self._last.get(i, unknown) for i in ids}
+        self._poll_failures = 0
         seen = parse_squeue(text)
         out = {i: seen[i] for i in ids if i in seen}
+        self._last.update(out)
         missing = [i for i in ids if i not in out]
         if missing:
             self._read_jobcomp(set(missing))
