@@ -140,7 +140,6 @@ class LocalBackend(Backend):
         if max_cores is not None and (not isinstance(max_cores, int) or max_cores < 1):
             raise ResourceError(f"max_cores: expected an integer >= 1, found {max_cores!r}")
         self.max_cores = max_cores or _default_cores()
-        self._gpu_option = gpus
         self._gpus: list[str] | None = None if gpus is None else _parse_gpus(gpus)
         self.activate_env = activate_env
         self.kill_grace = float(kill_grace)
@@ -156,7 +155,7 @@ class LocalBackend(Backend):
         """Constructor options, JSON-ready (stored in a queue's state file)."""
         return {
             "max_cores": self.max_cores,
-            "gpus": self._gpu_option if not isinstance(self._gpu_option, tuple) else None,
+            "gpus": None if self._gpus is None else list(self._gpus),
             "activate_env": self.activate_env,
             "kill_grace": self.kill_grace,
         }
@@ -242,8 +241,11 @@ class LocalBackend(Backend):
                 if t is not None:
                     timeout = min(timeout, max(0.0, t - now))
         fds = [run.pidfd for run in self._running.values() if run.pidfd is not None]
-        if fds:
-            select.select(fds, [], [], timeout)
+        if fds:  # poll(), not select(): no FD_SETSIZE limit on machines with many cores
+            poller = select.poll()
+            for fd in fds:
+                poller.register(fd, select.POLLIN)
+            poller.poll(timeout * 1000)
         elif self._running:  # no pidfd support: short naps
             time.sleep(min(timeout, 0.02))
         else:
