@@ -74,7 +74,8 @@ class ColumnBuilder:
         out: dict[str, np.ndarray] = {}
         for k, chunks in self._chunks.items():
             arrays = [np.asarray(c) for c in chunks if len(c)]
-            out[k] = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
+            col = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
+            out[k] = col.astype(np.float64) if col.dtype == object else col  # ints past int64
         return out
 
 
