@@ -156,3 +156,17 @@ def test_finished_flag_tells_a_crashed_run_apart(
     assert got.stats.x.tolist() == [0.0, 1.0, 2.0]
     assert got.finished is finished
     assert ("end_time" in got.meta) is finished
+
+
+def test_import_stays_light_and_changes_no_global_state() -> None:
+    probe = (
+        "import os, sys, logging, warnings, numpy\n"  # numpy adds warning filters of its own
+        "env = dict(os.environ); filters = list(warnings.filters)\n"
+        "import mle_logger\n"
+        "heavy = {'matplotlib', 'torch', 'tensorboardX', 'pandas', 'scipy', 'mle_config', 'yaml'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+        "print(env == dict(os.environ), filters == warnings.filters, logging.root.handlers == [])\n"
+    )
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split("\n")[:2] == ["[]", "True True True"]
