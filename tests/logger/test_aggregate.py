@@ -13,6 +13,7 @@ from mle_logger import (
     Logger,
     SeedLogs,
     UnknownKeyError,
+    aggregate_logs,
     load_log,
     load_seed_logs,
     merge_logs,
@@ -140,3 +141,12 @@ def test_score_skips_rows_without_the_metric_and_refuses_empty_logs(exp_dir: Pat
         pass
     with pytest.raises(EmptyLogError):
         score_log(load_log(exp_dir / "empty"), "eval")
+
+
+def test_seeds_in_separate_run_folders_aggregate_from_a_list(tmp_path: Path) -> None:
+    for seed, values in SERIES.items():
+        write_seeds(tmp_path / f"run_{seed}", {seed: values})
+    logs = [load_log(tmp_path / f"run_{seed}") for seed in SERIES]
+    agg = aggregate_logs(logs)  # type: ignore[arg-type]
+    assert agg.seed_ids == [0, 1, 2]
+    assert agg.stats.score.count.tolist() == [3, 3, 2, 1]
