@@ -6,9 +6,9 @@ so it lives in a separate venv); ``local_run.py`` drives all of them and writes 
     python local_bench.py --impl ours|mle008|submitit --workload pass|sleep [--jobs 200 --cores 2]
 
 Prints one JSON line: makespan, ideal, ratio, overhead per job in ms.
-Workloads: ``pass`` = ``python -c pass``, ``sleep`` = ``sleep 0.2``. The ideal is
-jobs x duration / cores, with the duration of ``python -c pass`` measured here first (median of
-15 sequential runs) and 0.2 s for ``sleep``.
+Workloads: ``pass`` = ``python -c pass`` (the base interpreter for all implementations),
+``sleep`` = ``sleep 0.2``. The ideal is jobs x duration / cores, with the duration of
+``python -c pass`` measured here first (median of 15 sequential runs) and 0.2 s for ``sleep``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,13 @@ from pathlib import Path
 SLEEP = 0.2
 
 
+# the same interpreter for every implementation: the base Python, not a venv's (whose
+# site-packages would make startup times differ between the implementations' venvs)
+PYTHON = getattr(sys, "_base_executable", sys.executable)
+
+
 def workload_argv(workload: str) -> list[str]:
-    return [sys.executable, "-c", "pass"] if workload == "pass" else ["sleep", str(SLEEP)]
+    return [PYTHON, "-c", "pass"] if workload == "pass" else ["sleep", str(SLEEP)]
 
 
 def single_duration(workload: str) -> float:
