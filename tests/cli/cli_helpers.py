@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -75,13 +74,22 @@ class Project:
     def experiments(self) -> list[Path]:
         return sorted(p.parent for p in (self.root / "experiments").rglob("mle-experiment.json"))
 
-    def mle(self, *args: str, check: int | None = 0, timeout: float = 120,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def mle(
+        self,
+        *args: str,
+        check: int | None = 0,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess[str]:
         full_env = {**os.environ, **(env or {})}
         full_env.setdefault("MLE_USER_CONFIG", str(self.root / "no-user-config.yaml"))
         res = subprocess.run(
-            [sys.executable, "-m", "mle_cli.main", *args],
-            cwd=self.root, capture_output=True, text=True, timeout=timeout, env=full_env,
+            [sys.executable, "-m", "mle_cli", *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            env=full_env,
         )
         if check is not None and res.returncode != check:
             raise AssertionError(
@@ -94,8 +102,12 @@ class Project:
         return json.loads(self.mle("results", str(exp), "--json").stdout)
 
 
-def multi_yaml(num_seeds: int = 2, configs: tuple[str, ...] = ("base.json",),
-               job_type: str = "multiple-experiments", **meta: Any) -> dict[str, Any]:
+def multi_yaml(
+    num_seeds: int = 2,
+    configs: tuple[str, ...] = ("base.json",),
+    job_type: str = "multiple-experiments",
+    **meta: Any,
+) -> dict[str, Any]:
     data: dict[str, Any] = {
         "meta_job_args": {
             "project_name": "tiny",
@@ -110,8 +122,9 @@ def multi_yaml(num_seeds: int = 2, configs: tuple[str, ...] = ("base.json",),
     return data
 
 
-def grid_yaml(bins: int = 4, seeds: int = 2, batches: int = 2, per_batch: int = 2,
-              **meta: Any) -> dict[str, Any]:
+def grid_yaml(
+    bins: int = 4, seeds: int = 2, batches: int = 2, per_batch: int = 2, **meta: Any
+) -> dict[str, Any]:
     return {
         "meta_job_args": {
             "project_name": "grid",
@@ -133,5 +146,3 @@ def grid_yaml(bins: int = 4, seeds: int = 2, batches: int = 2, per_batch: int = 
         },
         "single_job_args": {"num_logical_cores": 1},
     }
-
-

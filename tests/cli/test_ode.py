@@ -18,8 +18,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def _mle(cwd: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MLE_USER_CONFIG": str(cwd / "no-user-config.yaml")}
-    res = subprocess.run([sys.executable, "-m", "mle_cli.main", *args], cwd=cwd, env=env,
-                         capture_output=True, text=True, timeout=timeout)
+    res = subprocess.run(
+        [sys.executable, "-m", "mle_cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert res.returncode == 0, f"mle {args}: {res.returncode}\n{res.stdout}\n{res.stderr}"
     return res
 
@@ -66,7 +72,9 @@ def test_multiple_experiments_from_seed_folder(examples: Path) -> None:
     logs = [p for j in doc["jobs"] for p in Path(j["run_dir"]).rglob("*.hdf5")]
     assert len(logs) == 20
     assert {c["params"]["config_fname"].rsplit("/", 1)[-1] for c in doc["configs"]} == {
-        "ode_int_config_1.json", "ode_int_config_2.json"}
+        "ode_int_config_1.json",
+        "ode_int_config_2.json",
+    }
     assert all(c["seeds"] == list(range(10)) for c in doc["configs"])
     res = _mle(examples, "report")
     assert "report.html" in res.stdout

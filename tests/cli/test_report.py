@@ -19,8 +19,13 @@ def test_report_for_a_two_parameter_grid(project: Project) -> None:
     project.mle("report", str(exp))
     md = (exp / "report" / "report.md").read_text()
     figures = sorted(p.name for p in (exp / "report" / "figures").glob("*.png"))
-    assert {"curve_score.png", "search_order.png", "grid_heatmap.png",
-            "param_train_config_x.png", "param_train_config_y.png"} <= set(figures)
+    assert {
+        "curve_score.png",
+        "search_order.png",
+        "grid_heatmap.png",
+        "param_train_config_x.png",
+        "param_train_config_y.png",
+    } <= set(figures)
     for name in figures:
         assert (exp / "report" / "figures" / name).read_bytes()[:4] == b"\x89PNG"
         assert f"figures/{name}" in md

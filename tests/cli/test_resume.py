@@ -19,8 +19,11 @@ from cli_helpers import Project, grid_yaml, multi_yaml
 def _start(project: Project, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "MLE_USER_CONFIG": str(project.root / "none.yaml")}
     return subprocess.Popen(
-        [sys.executable, "-m", "mle_cli.main", *args], cwd=project.root, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "mle_cli", *args],
+        cwd=project.root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -95,8 +98,9 @@ def test_resume_grid_search_after_sigkill(
 ) -> None:
     project = make_project()
     project.config("base.json", steps=2, sleep=0.05)
-    project.yaml("grid.yaml", grid_yaml(bins=4, seeds=2, batches=2, per_batch=2,
-                                        max_running_jobs=2))
+    project.yaml(
+        "grid.yaml", grid_yaml(bins=4, seeds=2, batches=2, per_batch=2, max_running_jobs=2)
+    )
     _kill_after(project, _start(project, "run", "grid.yaml"), kill_after)
     _check_resumed(project, grid_reference)
     [exp] = project.experiments()

@@ -28,8 +28,14 @@ def test_multiple_experiments_every_config_times_seeds(project: Project) -> None
     assert by_id["c000"]["params"]["config_fname"].endswith("a.json")
     assert by_id["c000"]["seeds"] == [0, 1, 2] and by_id["c000"]["n_failed"] == 0
     # the experiment folder holds the YAML snapshot, resolved configs, job table, record
-    for name in ("experiment.yaml", "jobs.jsonl", "reproducibility.json", "results.json",
-                 "configs/c000.json", "configs/c001.json"):
+    for name in (
+        "experiment.yaml",
+        "jobs.jsonl",
+        "reproducibility.json",
+        "results.json",
+        "configs/c000.json",
+        "configs/c001.json",
+    ):
         assert (exp / name).exists(), name
     cfg = json.loads((exp / "configs" / "c001.json").read_text())
     assert cfg["train_config"]["x"] == 2.0

@@ -23,8 +23,10 @@ def test_grid_search_scores_every_point_and_names_the_best(project: Project) -> 
     # the hyper log: one JSON line per proposal, with its batch
     lines = [json.loads(x) for x in (exp / "hyper_log.jsonl").read_text().splitlines()]
     assert len(lines) == 4 and sorted(x["batch"] for x in lines) == [0, 0, 1, 1]
-    assert all(x["scores"] == [3 * x["params"]["train_config.x"],
-                               3 * x["params"]["train_config.x"] + 1] for x in lines)
+    assert all(
+        x["scores"] == [3 * x["params"]["train_config.x"], 3 * x["params"]["train_config.x"] + 1]
+        for x in lines
+    )
     # every job's resolved config carries its searched value
     for c in doc["configs"]:
         cfg = json.loads((exp / "configs" / f"{c['config_id']}.json").read_text())

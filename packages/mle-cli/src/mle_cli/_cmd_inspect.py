@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -37,16 +38,25 @@ def cmd_status(args: argparse.Namespace) -> int:
     if marker.get("budget") and marker.get("search"):
         total = int(marker["budget"]) * int(marker.get("num_seeds") or 1)
     print(f"{exp.root}")
-    print(f"{marker.get('job_type')} on {marker.get('backend')}; driver: "
-          f"{'running (pid %s)' % pid if pid else 'not running'}")
+    print(
+        f"{marker.get('job_type')} on {marker.get('backend')}; driver: "
+        f"{f'running (pid {pid})' if pid else 'not running'}"
+    )
     c = counts(views)
-    print("jobs: " + ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
-          + (f" (of {total} planned)" if total != len(views) else ""))
-    print(f"{'job':<14} {'config':<8} {'seed':>5} {'state':<10} {'exit':>4} {'time':>8}  run folder")
+    print(
+        "jobs: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
+        + (f" (of {total} planned)" if total != len(views) else "")
+    )
+    print(
+        f"{'job':<14} {'config':<8} {'seed':>5} {'state':<10} {'exit':>4} {'time':>8}  run folder"
+    )
     for v in views:
         code = "-" if v.exit_code is None else str(v.exit_code)
-        print(f"{v.job.job_id:<14} {v.job.config_id:<8} {v.job.seed:>5} {v.state:<10} {code:>4} "
-              f"{_fmt_dur(v):>8}  {v.run_dir}")
+        print(
+            f"{v.job.job_id:<14} {v.job.config_id:<8} {v.job.seed:>5} {v.state:<10} {code:>4} "
+            f"{_fmt_dur(v):>8}  {v.run_dir}"
+        )
     return 0
 
 
@@ -62,15 +72,16 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     pid = driver_pid(exp)
     if pid and pid > 0:
         exp.cancel_flag.touch()
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)  # the driver cancels its jobs and exits
-        except ProcessLookupError:
-            pass
     index: dict[str, Any] = {}
     if exp.queue_state.exists():
         index = json.loads(exp.queue_state.read_text(encoding="utf-8")).get("jobs", {})
-    open_ids = {v.job.job_id for v in job_views(exp) if v.state not in
-                ("done", "failed", "cancelled", "timeout", "lost")}
+    open_ids = {
+        v.job.job_id
+        for v in job_views(exp)
+        if v.state not in ("done", "failed", "cancelled", "timeout", "lost")
+    }
     backend = make_backend(str(marker["backend"]))
     adopt = {}
     for job_id in open_ids:
@@ -82,8 +93,10 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         backend.cancel(list(adopt))
     for job_id in open_ids:
         record_event(exp, job_id, "cancelled")
-    print(f"cancelled {len(open_ids)} unfinished job(s) of {exp.root}"
-          + (f"; stopped driver pid {pid}" if pid and pid > 0 else ""))
+    print(
+        f"cancelled {len(open_ids)} unfinished job(s) of {exp.root}"
+        + (f"; stopped driver pid {pid}" if pid and pid > 0 else "")
+    )
     return 0
 
 
@@ -106,8 +119,10 @@ def cmd_results(args: argparse.Namespace) -> int:
         if doc["maximize"] is None:
             print(f"score: {doc['metric']} (final value), mean +- std over seeds")
         else:
-            print(f"score: {doc['metric']} ({doc['problem_type']}, "
-                  f"{'max' if doc['maximize'] else 'min'}imized), mean +- std over seeds")
+            print(
+                f"score: {doc['metric']} ({doc['problem_type']}, "
+                f"{'max' if doc['maximize'] else 'min'}imized), mean +- std over seeds"
+            )
     ranked = _ranked(doc) if doc["maximize"] is not None else []
     rest = [x for x in doc["configs"] if x not in ranked]
     print(f"{'rank':>4} {'config':<8} {'mean':>12} {'std':>10} {'seeds':>5} {'failed':>6}  params")
@@ -115,8 +130,10 @@ def cmd_results(args: argparse.Namespace) -> int:
         mean = "-" if cfg["score_mean"] is None else f"{cfg['score_mean']:.6g}"
         std = "-" if cfg["score_std"] is None else f"{cfg['score_std']:.3g}"
         rank = str(i + 1) if cfg in ranked else "-"
-        print(f"{rank:>4} {cfg['config_id']:<8} {mean:>12} {std:>10} {len(cfg['seeds']):>5} "
-              f"{cfg['n_failed']:>6}  {_fmt_params(cfg['params'])}")
+        print(
+            f"{rank:>4} {cfg['config_id']:<8} {mean:>12} {std:>10} {len(cfg['seeds']):>5} "
+            f"{cfg['n_failed']:>6}  {_fmt_params(cfg['params'])}"
+        )
     if doc.get("best"):
         b = doc["best"]
         print(f"best: {b['config_id']} ({_fmt_params(b['params'])}) = {b['score_mean']:.6g}")

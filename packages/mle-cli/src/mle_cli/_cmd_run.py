@@ -41,19 +41,27 @@ def _dry_run(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> i
             from mle_search import Space, make_strategy
 
             search = dict(spec.search or {})
-            extra = dict(search.get("smbo_config") or {}) if search.get("search_type") == "smbo" \
+            extra = (
+                dict(search.get("smbo_config") or {})
+                if search.get("search_type") == "smbo"
                 else dict(search.get("coordinate_config") or {})
-            session = make_strategy(str(search["search_type"]),
-                                    Space.from_config(search["params_to_search"]),
-                                    seed=int(search.get("random_seed") or 0),
-                                    maximize=bool(search.get("maximize_objective")), **extra)
+            )
+            session = make_strategy(
+                str(search["search_type"]),
+                Space.from_config(search["params_to_search"]),
+                seed=int(search.get("random_seed") or 0),
+                maximize=bool(search.get("maximize_objective")),
+                **extra,
+            )
             first = session.ask(min(spec.budget, 5))
         except ImportError:  # pragma: no cover
             first = []
         jobs = [j for i, p in enumerate(first) for j in plan_proposal_jobs(spec, i, p)]
-        print(f"{spec.job_type} ({search.get('search_type')}): {spec.budget} proposals x "
-              f"{spec.num_seeds} seeds = {spec.budget * spec.num_seeds} jobs on {spec.backend}"
-              f" (first {len(first)} proposals shown)")
+        print(
+            f"{spec.job_type} ({search.get('search_type')}): {spec.budget} proposals x "
+            f"{spec.num_seeds} seeds = {spec.budget * spec.num_seeds} jobs on {spec.backend}"
+            f" (first {len(first)} proposals shown)"
+        )
     else:
         jobs = plan_static_jobs(spec)
         print(f"{spec.job_type}: {len(jobs)} jobs on {spec.backend}")
@@ -78,8 +86,11 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
 
     cwd = Path.cwd()
     spec = load_spec(
-        args.experiment, overrides=args.override, backend_override=args.backend,
-        user_config=read_user_config(), cwd=cwd,
+        args.experiment,
+        overrides=args.override,
+        backend_override=args.backend,
+        user_config=read_user_config(),
+        cwd=cwd,
     )
     resources_from(spec.job_args)  # bad resources: one line, before anything is written
     python, warning = pick_python(spec, cwd)
@@ -99,8 +110,10 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     write_json(exp.marker, marker_for(spec, python, cwd, argv))
     if args.detach:
         pid = spawn_detached(exp)
-        print(f"{exp.root}\nrunning in the background (pid {pid}); follow with "
-              f"`mle status {exp.root}`, stop with `mle cancel {exp.root}`")
+        print(
+            f"{exp.root}\nrunning in the background (pid {pid}); follow with "
+            f"`mle status {exp.root}`, stop with `mle cancel {exp.root}`"
+        )
         return 0
     if not args.quiet:
         print(f"experiment folder: {exp.root}")

@@ -89,8 +89,13 @@ def _fmt_params(params: dict[str, Any]) -> str:
 class Driver:
     """Runs (or resumes) every job of one experiment folder until all are final."""
 
-    def __init__(self, exp: ExperimentDir, quiet: bool = False, retry_failed: bool = False,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self,
+        exp: ExperimentDir,
+        quiet: bool = False,
+        retry_failed: bool = False,
+        stream: TextIO | None = None,
+    ) -> None:
         self.exp = exp
         self.marker = exp.read_marker()
         self.spec = spec_from_marker(self.marker)
@@ -98,8 +103,13 @@ class Driver:
         self.retry_failed = retry_failed
         self.stream = stream or sys.stdout
         self.backend = make_backend(self.spec.backend)
-        self.engine = Engine(exp, self.backend, SpecFactory(exp, self.marker),
-                             self.spec.max_running, self.spec.max_retries)
+        self.engine = Engine(
+            exp,
+            self.backend,
+            SpecFactory(exp, self.marker),
+            self.spec.max_running,
+            self.spec.max_retries,
+        )
         self.failed: list[str] = []
         self.progress: Progress | None = None
 
@@ -108,9 +118,7 @@ class Driver:
         """Jobs whose outcome is known: done, or failed (unless failed ones are retried)."""
         out: dict[str, str] = {}
         for v in job_views(self.exp):
-            if v.state == "done" or (
-                v.state in ("failed", "timeout") and not self.retry_failed
-            ):
+            if v.state == "done" or (v.state in ("failed", "timeout") and not self.retry_failed):
                 out[v.job.job_id] = v.state
         return out
 
@@ -222,8 +230,9 @@ class Driver:
     def _run_static(self) -> None:
         jobs = read_jobs(self.exp)
         final = self._already_final()
-        self.progress = Progress(len(jobs), self.spec.project_name, quiet=self.quiet,
-                                 stream=self.stream)
+        self.progress = Progress(
+            len(jobs), self.spec.project_name, quiet=self.quiet, stream=self.stream
+        )
         self.progress.done = sum(1 for s in final.values() if s == "done")
         self.progress.failed = sum(1 for s in final.values() if s != "done")
         self._schedule(jobs, final)
@@ -244,8 +253,9 @@ class Driver:
             if job.proposal is not None:
                 proposals.setdefault(job.proposal, []).append(job)
         final = self._already_final()
-        self.progress = Progress(budget * seeds, self.spec.project_name, quiet=self.quiet,
-                                 stream=self.stream)
+        self.progress = Progress(
+            budget * seeds, self.spec.project_name, quiet=self.quiet, stream=self.stream
+        )
         best = session.best()
         if best is not None:
             self.progress.set_best(self._best_text(best))
@@ -279,9 +289,12 @@ class Driver:
                 pjobs = sorted(proposals[idx], key=lambda j: j.seed)
                 scores = [got[j.job_id] for j in pjobs]
                 session.tell(
-                    idx, dict(pjobs[0].params), scores,
+                    idx,
+                    dict(pjobs[0].params),
+                    scores,
                     batch=idx // max(1, int(search.get("num_iter_per_batch") or 1)),
-                    config_id=pjobs[0].config_id, seeds=[j.seed for j in pjobs],
+                    config_id=pjobs[0].config_id,
+                    seeds=[j.seed for j in pjobs],
                 )
                 del open_props[idx]
                 b = session.best()
@@ -331,7 +344,7 @@ def spawn_detached(exp: ExperimentDir) -> int:
 
     with exp.driver_log.open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mle_cli.main", "resume", str(exp.root), "--quiet"],
+            [sys.executable, "-m", "mle_cli", "resume", str(exp.root), "--quiet"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

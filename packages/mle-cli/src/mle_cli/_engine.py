@@ -110,7 +110,8 @@ class Engine:
         from mle_scheduler import read_status
 
         waiting = [
-            job for job in jobs
+            job
+            for job in jobs
             if job.job_id in self.index
             and read_status(self.exp.run_dir(job.job_id) / "job-status.json") is None
         ]
@@ -118,7 +119,8 @@ class Engine:
         while waiting and time.monotonic() < deadline:
             time.sleep(0.1)
             waiting = [
-                job for job in waiting
+                job
+                for job in waiting
                 if read_status(self.exp.run_dir(job.job_id) / "job-status.json") is None
             ]
 
@@ -143,8 +145,10 @@ class Engine:
             res = self.backend.poll([bid]).get(bid)
         except Exception:
             res = None
-        following = "backend_id" in entry and res is not None and (
-            res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED)
+        following = (
+            "backend_id" in entry
+            and res is not None
+            and (res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED))
         )
         if following or self._orphan_alive(spec):
             self.active[bid] = _Active(job, spec, int(entry.get("attempt", 0)))
@@ -157,8 +161,11 @@ class Engine:
 
         rec = read_status(spec.status_path)
         return bool(
-            rec is not None and not rec.finished and rec.pid is not None
-            and rec.host in (None, socket.gethostname()) and pid_alive(rec.pid)
+            rec is not None
+            and not rec.finished
+            and rec.pid is not None
+            and rec.host in (None, socket.gethostname())
+            and pid_alive(rec.pid)
         )
 
     def _prepare_run_dir(self, job: PlannedJob, attempt: int) -> None:

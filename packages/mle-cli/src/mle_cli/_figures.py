@@ -77,8 +77,9 @@ def learning_curves(
             label = f"{cid}: {_fmt_params(params.get(cid, {}))} (n={len(runs)})"
             (line,) = ax.plot(t, mean, label=label, lw=1.6)
             ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
-        _maybe_log(ax, [r.stats[stat] for runs in by_config.values() for r in runs
-                        if stat in r.stats])
+        _maybe_log(
+            ax, [r.stats[stat] for runs in by_config.values() for r in runs if stat in r.stats]
+        )
         ax.set_title(f"{stat}: mean over seeds, 95% band")
         ax.set_xlabel(_time_name(next(iter(by_config.values()))[0]))
         ax.set_ylabel(stat)
@@ -94,8 +95,10 @@ def learning_curves(
 
 def _maybe_log(ax: Any, series: list[np.ndarray]) -> None:
     """Log scale when every value is positive and they span more than three decades."""
-    vals = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series]) if series else []
-    vals = vals[np.isfinite(vals)] if len(vals) else vals
+    if not series:
+        return
+    vals = np.concatenate([np.asarray(s, dtype=float).ravel() for s in series])
+    vals = vals[np.isfinite(vals)]
     if len(vals) and vals.min() > 0 and vals.max() / vals.min() > 1e3:
         ax.set_yscale("log")
 

@@ -24,7 +24,7 @@ def _as_series(obj: object) -> dict[str, np.ndarray]:
     if hasattr(obj, "items"):
         items = list(obj.items())
     elif hasattr(obj, "keys"):
-        items = [(k, obj[k]) for k in obj.keys()]  # type: ignore[index]
+        items = [(k, obj[k]) for k in obj]  # type: ignore[attr-defined,index]
     else:
         items = [(k, v) for k, v in vars(obj).items() if not k.startswith("_")]
     for name, val in items:
@@ -44,5 +44,6 @@ def read_run(run_dir: Path) -> RunLog | None:
         log = load_log(run_dir)
     except Exception:  # a missing or torn log means "no score", never a crash of the CLI
         return None
-    return RunLog(stats=_as_series(getattr(log, "stats", None)),
-                  time=_as_series(getattr(log, "time", None)))
+    return RunLog(
+        stats=_as_series(getattr(log, "stats", None)), time=_as_series(getattr(log, "time", None))
+    )

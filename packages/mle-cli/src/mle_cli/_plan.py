@@ -93,7 +93,9 @@ def plan_static_jobs(spec: ExperimentSpec) -> list[PlannedJob]:
     return jobs
 
 
-def plan_proposal_jobs(spec: ExperimentSpec, index: int, params: dict[str, Any]) -> list[PlannedJob]:
+def plan_proposal_jobs(
+    spec: ExperimentSpec, index: int, params: dict[str, Any]
+) -> list[PlannedJob]:
     """The jobs (one per seed) that evaluate search proposal number ``index``."""
     config_id = f"p{index:04d}"
     return [

@@ -10,8 +10,9 @@ from typing import Any, TextIO
 class Progress:
     """Counts done / running / failed / queued jobs; shows ETA and (searches) the best score."""
 
-    def __init__(self, total: int, title: str, quiet: bool = False,
-                 stream: TextIO | None = None) -> None:
+    def __init__(
+        self, total: int, title: str, quiet: bool = False, stream: TextIO | None = None
+    ) -> None:
         self.total = total
         self.title = title
         self.quiet = quiet
@@ -30,7 +31,8 @@ class Progress:
             self._start_live()
 
     def _start_live(self) -> None:
-        from rich.progress import BarColumn, Progress as RichProgress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
 
         self._bar = RichProgress(
             TextColumn("[bold]{task.description}"),
@@ -54,8 +56,7 @@ class Progress:
         return f"{int(left // 60)}m{int(left % 60):02d}s"
 
     def counts(self) -> str:
-        return (f"done {self.done} running {self.running} failed {self.failed} "
-                f"queued {self.queued}")
+        return f"done {self.done} running {self.running} failed {self.failed} queued {self.queued}"
 
     def update(self, running: int, queued: int, total: int | None = None) -> None:
         self.running, self.queued = running, queued

@@ -32,7 +32,11 @@ def _conda_envs() -> list[Path]:
         return []
     try:
         res = subprocess.run(
-            [conda, "env", "list", "--json"], capture_output=True, text=True, timeout=60, check=False
+            [conda, "env", "list", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         envs = json.loads(res.stdout).get("envs", []) if res.returncode == 0 else []
     except (OSError, subprocess.TimeoutExpired, ValueError):
@@ -62,13 +66,14 @@ def choose_python(env_name: str | None, cwd: Path) -> PythonChoice:
                 py = _venv_python(env)
                 if py is not None:
                     return PythonChoice(str(py))
-    why = "conda is not installed" if not (
-        os.environ.get("CONDA_EXE") or shutil.which("conda")
-    ) else f"no conda env or venv named {env_name!r} exists"
+    why = (
+        "conda is not installed"
+        if not (os.environ.get("CONDA_EXE") or shutil.which("conda"))
+        else f"no conda env or venv named {env_name!r} exists"
+    )
     return PythonChoice(
         sys.executable,
         warning=(
-            f"single_job_args.env_name: {why}; jobs run with the current Python "
-            f"({sys.executable})"
+            f"single_job_args.env_name: {why}; jobs run with the current Python ({sys.executable})"
         ),
     )

@@ -32,16 +32,21 @@ def _summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("score", f"{doc['metric']} (final value; mean over seeds)"))
     elif doc.get("metric"):
         rows.append(
-            ("score", f"{doc['metric']} ({doc.get('problem_type')}, "
-                      f"{'maximized' if doc.get('maximize') else 'minimized'}; mean over seeds)")
+            (
+                "score",
+                f"{doc['metric']} ({doc.get('problem_type')}, "
+                f"{'maximized' if doc.get('maximize') else 'minimized'}; mean over seeds)",
+            )
         )
     if doc.get("search_type"):
         rows.append(("search", f"{doc['search_type']}, {len(doc['configs'])} evaluations"))
     best = doc.get("best")
     if best:
         rows.append(
-            ("best", f"{best['config_id']}: {_fmt_params(best['params'])} -> "
-                     f"{_fmt(best['score_mean'])}")
+            (
+                "best",
+                f"{best['config_id']}: {_fmt_params(best['params'])} -> {_fmt(best['score_mean'])}",
+            )
         )
     return rows
 
@@ -52,15 +57,17 @@ def _config_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     header = ["rank", "config", "params", "score mean", "score std", "seeds", "failed"]
     rows = []
     for i, c in enumerate([*ranked, *rest]):
-        rows.append([
-            str(i + 1) if c in ranked else "-",
-            c["config_id"],
-            _fmt_params(c["params"]),
-            _fmt(c["score_mean"]),
-            _fmt(c["score_std"]),
-            str(len(c["seeds"])),
-            str(c["n_failed"]),
-        ])
+        rows.append(
+            [
+                str(i + 1) if c in ranked else "-",
+                c["config_id"],
+                _fmt_params(c["params"]),
+                _fmt(c["score_mean"]),
+                _fmt(c["score_std"]),
+                str(len(c["seeds"])),
+                str(c["n_failed"]),
+            ]
+        )
     return header, rows
 
 
@@ -69,20 +76,34 @@ def _failed(doc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def render_markdown(doc: dict[str, Any], figures: list[tuple[str, Path]], base: Path) -> str:
-    lines = [f"# Experiment report: {doc.get('project_name') or Path(doc['experiment_dir']).name}",
-             ""]
+    lines = [
+        f"# Experiment report: {doc.get('project_name') or Path(doc['experiment_dir']).name}",
+        "",
+    ]
     lines += ["| | |", "|---|---|"]
     lines += [f"| {k} | {v} |" for k, v in _summary(doc)]
     header, rows = _config_rows(doc)
-    lines += ["", "## Configurations", "", "| " + " | ".join(header) + " |",
-              "|" + "---|" * len(header)]
+    lines += [
+        "",
+        "## Configurations",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     failed = _failed(doc)
     if failed:
-        lines += ["", "## Jobs that did not finish well", "", "| job | state | exit code | run folder |",
-                  "|---|---|---|---|"]
-        lines += [f"| {j['job_id']} | {j['state']} | {_fmt(j['exit_code'])} | {j['run_dir']} |"
-                  for j in failed]
+        lines += [
+            "",
+            "## Jobs that did not finish well",
+            "",
+            "| job | state | exit code | run folder |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| {j['job_id']} | {j['state']} | {_fmt(j['exit_code'])} | {j['run_dir']} |"
+            for j in failed
+        ]
     if figures:
         lines += ["", "## Figures"]
         for title, path in figures:
@@ -112,11 +133,15 @@ def render_html(doc: dict[str, Any], figures: list[tuple[str, Path]]) -> str:
     parts.append("</table>")
     failed = _failed(doc)
     if failed:
-        parts.append("<h2>Jobs that did not finish well</h2><table><tr><th>job</th><th>state</th>"
-                     "<th>exit code</th><th>run folder</th></tr>")
-        parts += [f"<tr><td>{e(j['job_id'])}</td><td>{e(j['state'])}</td>"
-                  f"<td>{e(_fmt(j['exit_code']))}</td><td>{e(j['run_dir'])}</td></tr>"
-                  for j in failed]
+        parts.append(
+            "<h2>Jobs that did not finish well</h2><table><tr><th>job</th><th>state</th>"
+            "<th>exit code</th><th>run folder</th></tr>"
+        )
+        parts += [
+            f"<tr><td>{e(j['job_id'])}</td><td>{e(j['state'])}</td>"
+            f"<td>{e(_fmt(j['exit_code']))}</td><td>{e(j['run_dir'])}</td></tr>"
+            for j in failed
+        ]
         parts.append("</table>")
     if figures:
         parts.append("<h2>Figures</h2>")
@@ -141,4 +166,4 @@ def build_report(doc: dict[str, Any], logs: dict[str, RunLog], out_dir: Path) ->
     return {"markdown": md, "html": page, "figures": fig_dir}
 
 
-__all__ = ["build_report", "render_html", "render_markdown", "_short"]
+__all__ = ["_short", "build_report", "render_html", "render_markdown"]

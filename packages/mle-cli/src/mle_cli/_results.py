@@ -33,14 +33,19 @@ def score_settings(
 
 
 def job_score(
-    view: JobView, metric: str | None, problem_type: str, maximize: bool | None,
+    view: JobView,
+    metric: str | None,
+    problem_type: str,
+    maximize: bool | None,
     cache: dict[str, RunLog | None] | None = None,
 ) -> float | None:
     """A finished job's score from its log (None when it failed or logged nothing)."""
     if view.state != "done" or metric is None:
         return None
-    log = read_run(view.run_dir) if cache is None else cache.setdefault(
-        view.job.job_id, read_run(view.run_dir)
+    log = (
+        read_run(view.run_dir)
+        if cache is None
+        else cache.setdefault(view.job.job_id, read_run(view.run_dir))
     )
     if log is None or metric not in log.stats:
         return None
@@ -88,8 +93,9 @@ def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, 
     for config_id, items in per_config.items():
         first = items[0][0].job
         mean, std, n_failed = aggregate([s for _, s in items])
-        unfinished = sum(1 for v, _ in items if v.state not in ("done", "failed", "cancelled",
-                                                                  "timeout", "lost"))
+        unfinished = sum(
+            1 for v, _ in items if v.state not in ("done", "failed", "cancelled", "timeout", "lost")
+        )
         entry: dict[str, Any] = {
             "config_id": config_id,
             "params": first.params,

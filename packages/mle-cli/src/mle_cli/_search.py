@@ -60,7 +60,11 @@ class SearchSession:
         return bool(getattr(self.strategy, "exhausted", False))
 
     def tell(
-        self, index: int, params: dict[str, Any], scores: list[float | None], batch: int,
+        self,
+        index: int,
+        params: dict[str, Any],
+        scores: list[float | None],
+        batch: int,
         **extra: Any,
     ) -> Any:
         """Report proposal ``index``'s per-seed scores and append it to the hyper log."""

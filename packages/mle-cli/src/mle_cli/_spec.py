@@ -67,7 +67,7 @@ def load_spec(
     from mle_config import load_experiment
 
     cwd = cwd or Path.cwd()
-    exp = load_experiment(yaml_path, overrides=overrides, cwd=cwd)
+    exp = load_experiment(Path(yaml_path), overrides=overrides, cwd=cwd)
     return build_spec(
         exp.config.to_dict(),
         yaml_path=exp.path,
@@ -119,8 +119,10 @@ def build_spec(
     num_folds = int(multi.get("num_folds") or 1) if job_type == "multiple-folds" else 1
 
     defaults = dict((user_config.get("resources") or {}).get(backend) or {})
-    job_args = {**defaults, **{k: v for k, v in _section(cfg, "single_job_args").items()
-                               if v is not None}}
+    job_args = {
+        **defaults,
+        **{k: v for k, v in _section(cfg, "single_job_args").items() if v is not None},
+    }
 
     max_running = meta.get("max_running_jobs")
     if max_running is None and backend == "local":

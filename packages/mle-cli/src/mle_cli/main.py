@@ -45,9 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     rs.add_argument("experiment_dir")
     rs.add_argument("--detach", action="store_true", help="resume in the background")
     rs.add_argument("--quiet", action="store_true", help="no progress output")
-    rs.add_argument(
-        "--retry-failed", action="store_true", help="run failed jobs again as well"
-    )
+    rs.add_argument("--retry-failed", action="store_true", help="run failed jobs again as well")
 
     st = sub.add_parser("status", help="jobs and their states")
     st.add_argument("experiment_dir", nargs="?", help="default: the newest experiment here")

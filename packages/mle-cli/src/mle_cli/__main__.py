@@ -1,0 +1,5 @@
+"""``python -m mle_cli`` is ``mle``."""
+
+from .main import main
+
+main()
