@@ -34,28 +34,11 @@ def _dry_run(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> i
     exp = ExperimentDir(root)
     marker = marker_for(spec, python, cwd, argv)
     if spec.is_search:
-        from ._search import SearchSession
+        from ._search import build_strategy
 
-        try:
-            session: Any = SearchSession.__new__(SearchSession)
-            from mle_search import Space, make_strategy
-
-            search = dict(spec.search or {})
-            extra = (
-                dict(search.get("smbo_config") or {})
-                if search.get("search_type") == "smbo"
-                else dict(search.get("coordinate_config") or {})
-            )
-            session = make_strategy(
-                str(search["search_type"]),
-                Space.from_config(search["params_to_search"]),
-                seed=int(search.get("random_seed") or 0),
-                maximize=bool(search.get("maximize_objective")),
-                **extra,
-            )
-            first = session.ask(min(spec.budget, 5))
-        except ImportError:  # pragma: no cover
-            first = []
+        search = dict(spec.search or {})
+        strategy = build_strategy(search)
+        first = strategy.ask(min(spec.budget, 5))
         jobs = [j for i, p in enumerate(first) for j in plan_proposal_jobs(spec, i, p)]
         print(
             f"{spec.job_type} ({search.get('search_type')}): {spec.budget} proposals x "
@@ -93,6 +76,10 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         cwd=cwd,
     )
     resources_from(spec.job_args)  # bad resources: one line, before anything is written
+    if spec.is_search:
+        from ._search import build_strategy
+
+        build_strategy(dict(spec.search or {}))  # a bad search space fails now, too
     python, warning = pick_python(spec, cwd)
     if warning:
         _warn(warning)

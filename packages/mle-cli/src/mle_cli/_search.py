@@ -16,26 +16,31 @@ def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     return exp.root / name
 
 
+def build_strategy(search: dict[str, Any]) -> Any:
+    """The mle-search strategy for ``param_search_args`` (bad settings raise SearchError)."""
+    from mle_search import Space, make_strategy
+
+    stype = str(search["search_type"])
+    options: dict[str, Any] = {}
+    if stype in ("smbo", "coordinate"):
+        options = dict(search.get(f"{stype}_config") or {})
+    return make_strategy(
+        stype,
+        Space.from_config(search["params_to_search"]),
+        seed=int(search.get("random_seed") or 0),
+        maximize=bool(search.get("maximize_objective", False)),
+        **options,
+    )
+
+
 class SearchSession:
     """A strategy resumed from the hyper log, plus the log it appends to."""
 
     def __init__(self, exp: ExperimentDir, search: dict[str, Any]) -> None:
-        from mle_search import HyperLog, Space, make_strategy
+        from mle_search import HyperLog
 
         self.search = search
-        space = Space.from_config(search["params_to_search"])
-        extra: dict[str, Any] = {}
-        if search.get("search_type") == "smbo" and search.get("smbo_config"):
-            extra.update(dict(search["smbo_config"]))
-        if search.get("search_type") == "coordinate" and search.get("coordinate_config"):
-            extra.update(dict(search["coordinate_config"]))
-        self.strategy = make_strategy(
-            str(search["search_type"]),
-            space,
-            seed=int(search.get("random_seed") or 0),
-            maximize=bool(search.get("maximize_objective", False)),
-            **extra,
-        )
+        self.strategy = build_strategy(search)
         self.log = HyperLog(hyper_log_path(exp, search))  # already .jsonl: no warning
         self.records = list(self.log.read())
         if self.records:
