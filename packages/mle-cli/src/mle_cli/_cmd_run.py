@@ -6,7 +6,6 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
 
 from ._layout import ExperimentDir, open_experiment, write_json
 from ._plan import plan_proposal_jobs, plan_static_jobs
