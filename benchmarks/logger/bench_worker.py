@@ -78,10 +78,15 @@ def bench_update(impl: str, tmp: Path, reps: int, per_rep: int) -> float:
     return statistics.median(times)
 
 
-def bench_total(impl: str, tmp: Path, n: int, save_every: int) -> tuple[float, int]:
-    """Seconds for n updates with a save every ``save_every`` (incl. creation and close)."""
+def bench_total(impl: str, tmp: Path, n: int, save_every: int, reps: int) -> tuple[float, int]:
+    """Median seconds for n updates with a save every ``save_every`` (creation and close
+    included) over ``reps`` fresh logs, and the size of the files one log wrote."""
+    runs = [bench_total_once(impl, tmp / f"total{r}", n, save_every) for r in range(reps)]
+    return statistics.median(t for t, _ in runs), runs[0][1]
+
+
+def bench_total_once(impl: str, folder: Path, n: int, save_every: int) -> tuple[float, int]:
     data = ticks(n)
-    folder = tmp / "total"
     t0 = time.perf_counter()
     log = make_logger(impl, folder, seed=0)
     for i, (t, s) in enumerate(data):
@@ -99,11 +104,12 @@ def main() -> None:
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--update-reps", type=int, default=5)
     ap.add_argument("--update-per-rep", type=int, default=2_000)
+    ap.add_argument("--total-reps", type=int, default=5)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="mle-logger-bench-"))
     try:
         per_update = bench_update(args.impl, tmp, args.update_reps, args.update_per_rep)
-        total, size = bench_total(args.impl, tmp, args.n_updates, args.save_every)
+        total, size = bench_total(args.impl, tmp, args.n_updates, args.save_every, args.total_reps)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     json.dump(

@@ -144,7 +144,8 @@ class _Columns:
                 self.add_name(k, n_pending)
                 vals.append(_NAN)
                 i = len(self.names) - 1
-            vals[i] = _number(v, self.kind, k)
+            t = type(v)
+            vals[i] = v if t is float or t is int else _number(v, self.kind, k)
         return vals
 
     def append(self, vals: Sequence[float | int]) -> None:
