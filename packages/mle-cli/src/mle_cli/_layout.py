@@ -166,19 +166,41 @@ def open_experiment(path: str | os.PathLike[str]) -> ExperimentDir:
     return exp
 
 
-def newest_experiment(search_roots: list[Path]) -> ExperimentDir:
+_SKIP = {"node_modules", "__pycache__", "site-packages", "venv"}
+
+
+def _markers(base: Path, max_depth: int) -> list[Path]:
+    """Experiment markers below ``base`` (not inside experiment folders, hidden or venv dirs)."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        here = Path(dirpath)
+        if MARKER in filenames:
+            found.append(here / MARKER)
+            dirnames[:] = []
+            continue
+        depth = len(here.relative_to(base).parts)
+        if depth >= max_depth:
+            dirnames[:] = []
+            continue
+        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP]
+    return found
+
+
+def newest_experiment(search_roots: list[Path], max_depth: int = 6) -> ExperimentDir:
     """The most recently created experiment folder below any of ``search_roots``."""
     found: list[tuple[float, Path]] = []
     for base in search_roots:
         if not base.is_dir():
             continue
-        for marker in base.rglob(MARKER):
+        for marker in _markers(base, max_depth):
             try:
                 found.append((marker.stat().st_mtime, marker.parent))
             except OSError:
                 continue
     if not found:
         roots = ", ".join(str(r) for r in search_roots)
-        raise ExperimentDirError(f"no experiment folder found under {roots}; name one")
+        raise ExperimentDirError(
+            f"no experiment folder found under {roots}; expected one, or name it"
+        )
     found.sort()
     return ExperimentDir(found[-1][1])

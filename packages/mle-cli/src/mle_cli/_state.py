@@ -81,7 +81,7 @@ def job_views(exp: ExperimentDir, jobs: list[PlannedJob] | None = None) -> list[
                 state = "done" if code == 0 else "failed"
         elif st is not None and state in ("pending", "queued", "submitted"):
             state = "running"
-        elif state == "submitted":
+        elif state in ("submitted", "retrying"):
             state = "queued"
         views.append(
             JobView(
