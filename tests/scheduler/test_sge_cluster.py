@@ -101,3 +101,13 @@ def test_exit_code_read_from_accounting_without_the_status_file(tmp_path: Path) 
         assert time.monotonic() < end, result  # qstat may still list it for a moment
         fresh.wait_for_change(0.5)
     assert result.state is JobState.FAILED and result.exit_code == 3
+
+
+def test_outputs_named_with_a_leading_digit_still_submit(
+    backend: SGEBackend, tmp_path: Path
+) -> None:
+    # Grid Engine refuses job names starting with a digit; it names jobs after the script
+    spec = JobSpec(["echo", "ok"], stdout=tmp_path / "0.out")
+    [job] = _run(backend, [spec]).jobs
+    assert job.state is JobState.DONE, job.result
+    assert (tmp_path / "0.out").read_text() == "ok\n"

@@ -304,6 +304,13 @@ class SGEBackend(Backend):
             flags.append("-V")
         return [*flags, *self.qsub_flags]
 
+    def _job_flags(self, res: Resources, spec: JobSpec | None) -> list[str]:
+        """All options of one job (``spec``) or array (``None``): common, resources, a name."""
+        flags = [*self._common_flags(), *self.resource_flags(res)]
+        if res.job_name is None:  # else Grid Engine names it after the script
+            flags += ["-N", _default_name(spec)]
+        return flags
+
     def check(self, spec: JobSpec) -> None:
         res = spec.resources
         if res.gpu_type is not None and (not res.num_gpus or self.gpu_type_complex is None):
@@ -327,11 +334,7 @@ class SGEBackend(Backend):
         return [*flags, "-e", os.fspath(spec.stderr_path.absolute())]
 
     def directives(self, spec: JobSpec) -> list[str]:
-        flags = [
-            *self._common_flags(),
-            *self.resource_flags(spec.resources),
-            *self._output_flags(spec),
-        ]
+        flags = [*self._job_flags(spec.resources, spec), *self._output_flags(spec)]
         return [f"#$ {line}" for line in _pair(flags)]
 
     def render(self, spec: JobSpec) -> str:
@@ -367,7 +370,7 @@ class SGEBackend(Backend):
         if self._drmaa is None:
             return self._qsub(path)
         redirect = _unsafe_path(spec.stdout_path) or _unsafe_path(spec.stderr_path)
-        native = [*self._common_flags(), *self.resource_flags(spec.resources)]
+        native = self._job_flags(spec.resources, spec)
         if redirect:
             return self._drmaa_run(path, native, ":/dev/null", None)[0]
         err = None if spec.stderr is None else ":" + os.fspath(spec.stderr_path.absolute())
@@ -375,7 +378,7 @@ class SGEBackend(Backend):
 
     def array_script(self, specs: Sequence[JobSpec], log: Path) -> str:
         """The driver script of an array over ``specs`` (which share their resources)."""
-        flags = [*self._common_flags(), *self.resource_flags(specs[0].resources)]
+        flags = self._job_flags(specs[0].resources, None)
         flags += ["-t", f"1-{len(specs)}"]
         if self.array_throttle:
             flags += ["-tc", str(self.array_throttle)]
@@ -396,7 +399,7 @@ class SGEBackend(Backend):
         if self._drmaa is None:
             base = self._qsub(driver).split(".", 1)[0]
             return [f"{base}.{i}" for i in range(1, len(specs) + 1)]
-        native = [*self._common_flags(), *self.resource_flags(specs[0].resources)]
+        native = self._job_flags(specs[0].resources, None)
         if self.array_throttle:
             native += ["-tc", str(self.array_throttle)]
         out = ":/dev/null" if log == Path("/dev/null") else f":{log}.$drmaa_incr_ph$.log"
@@ -633,6 +636,14 @@ class SGEBackend(Backend):
                 raise SchedulerError(
                     f"qdel failed with exit code {res.returncode}: " + "\n".join(problems)
                 )
+
+
+def _default_name(spec: JobSpec | None) -> str:
+    """A valid Grid Engine job name (no ``/:@\\*?``, not starting with a digit) for ``spec``."""
+    if spec is None:
+        return "mle-array"
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", spec.stdout_path.name)[:64]
+    return name if name[:1].isalpha() else f"mle-{name}"
 
 
 def _pair(flags: list[str]) -> list[str]:
