@@ -23,7 +23,14 @@ TRAIN_PY = textwrap.dedent(
 
     train_config, net_config, log_config = get_configs_ready(default_config_fname="base.json")
     fail = train_config.fail
-    if fail == train_config.seed_id or fail == "all":
+    here = os.path.dirname(os.path.abspath(__file__))
+    if fail == "once":  # fail the first attempt of each seed only
+        flag = os.path.join(here, f"failed-once-{train_config.seed_id}")
+        if not os.path.exists(flag):
+            open(flag, "w").close()
+            print("intentional failure", file=sys.stderr)
+            sys.exit(3)
+    elif fail == train_config.seed_id or fail == "all":
         print("intentional failure", file=sys.stderr)
         sys.exit(3)
     log = DeepLogger(**log_config)
@@ -32,7 +39,7 @@ TRAIN_PY = textwrap.dedent(
         log.update_log([step + 1], [float(train_config.x) * (step + 1) + train_config.seed_id])
         log.save_log()
     print("trained", train_config.x, train_config.seed_id)
-    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "counter.txt"), "a") as fh:
+    with open(os.path.join(here, "counter.txt"), "a") as fh:
         fh.write(log_config.experiment_dir + "\\n")
     """
 )

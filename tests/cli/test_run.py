@@ -94,3 +94,28 @@ def test_override_changes_the_experiment(project: Project) -> None:
     [exp] = project.experiments()
     assert exp.name.endswith("_ov")
     assert len(project.results(exp)["jobs"]) == 2
+
+
+def test_failed_job_is_retried_max_retries_times(project: Project) -> None:
+    project.config("flaky.json", fail="once")
+    project.yaml("exp.yaml", multi_yaml(num_seeds=2, configs=("flaky.json",), max_retries=1))
+    project.mle("run", "exp.yaml")
+    [exp] = project.experiments()
+    doc = project.results(exp)
+    assert [j["state"] for j in doc["jobs"]] == ["done", "done"]
+    # the failed first attempts are kept aside, with their stderr
+    kept = sorted((exp / "attempts").iterdir())
+    assert len(kept) == 2
+    assert all("intentional failure" in (k / "err").read_text() for k in kept)
+
+
+def test_resume_retry_failed_reruns_only_failed_jobs(project: Project) -> None:
+    project.config("flaky.json", fail="once")
+    project.yaml("exp.yaml", multi_yaml(num_seeds=2, configs=("flaky.json",)))
+    project.mle("run", "exp.yaml", check=1)
+    [exp] = project.experiments()
+    project.mle("resume", str(exp), check=1)  # failed jobs stay failed without the flag
+    assert project.counter() == []
+    project.mle("resume", str(exp), "--retry-failed")
+    assert len(project.counter()) == 2
+    assert all(j["state"] == "done" for j in project.results(exp)["jobs"])

@@ -138,8 +138,13 @@ class Engine:
             spec = JobSpec.from_dict(entry["spec"])
         except Exception:
             return False
+        from mle_scheduler import read_status
+
         # no backend id: the driver died inside submit; only the status file can tell
         bid = str(entry.get("backend_id") or f"orphan:{job.job_id}")
+        rec = read_status(spec.status_path)
+        if rec is not None and rec.finished and rec.exit_code != 0:
+            return False  # failed before and asked to run again (--retry-failed)
         self.backend.adopt({bid: spec})
         try:
             res = self.backend.poll([bid]).get(bid)
@@ -148,7 +153,7 @@ class Engine:
         following = (
             "backend_id" in entry
             and res is not None
-            and (res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE, JobState.FAILED))
+            and (res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE))
         )
         if following or self._orphan_alive(spec):
             self.active[bid] = _Active(job, spec, int(entry.get("attempt", 0)))
