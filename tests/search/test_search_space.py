@@ -138,12 +138,15 @@ def test_bad_configs_raise_one_clear_error(config: object, match: str) -> None:
 
 
 def test_categorical_keeps_true_apart_from_one() -> None:
-    space = Space.from_config({"categorical": {"flag": [1, True, "1", None]}})
-    for value in (1, True, "1", None):
+    space = Space.from_config({"categorical": {"flag": [True, "1", None, 2]}})
+    for value in (True, "1", None, 2):
         (got,) = space.key({"flag": value})
         assert got == value and type(got) is type(value)
-    with pytest.raises(SearchSpaceError):
-        space.key({"flag": 1.5})
+    for wrong in (1, 1.5, "True"):
+        with pytest.raises(SearchSpaceError, match=r"train_config\.flag"):
+            space.key({"flag": wrong})
+    with pytest.raises(SearchSpaceError, match=r"distinct.*True.*1"):
+        Space.from_config({"categorical": {"flag": [True, 1]}})  # equal in Python
 
 
 def test_continuous_values_at_the_bounds_are_inside() -> None:

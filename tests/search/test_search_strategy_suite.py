@@ -145,3 +145,21 @@ def test_resume_from_log_equals_uninterrupted_run(make: Maker, config: Any, tmp_
     assert [ev.params for ev in resumed.history] == done
     assert _ask_tell(resumed, 4) == expected[len(done) :]
     assert len(expected) > len(done)
+
+
+def test_one_value_parameters_are_held_fixed(make: Maker) -> None:
+    config = {
+        "real": {"c": {"begin": 2, "end": 2}, "d": {"begin": 0, "end": 1, "bins": 1}},
+        "integer": {"n": {"begin": 1, "end": 3}},
+        "categorical": {"o": ["only"]},
+    }
+    strategy = make(config, seed=0)
+    asked: list[dict[str, Any]] = []
+    for _ in range(10):
+        new = strategy.ask(2)
+        strategy.tell(new, [[float(p["train_config.n"])] for p in new])
+        asked += new
+    fixed = {"train_config.c": 2.0, "train_config.d": 0.0, "train_config.o": "only"}
+    assert all(p.items() >= fixed.items() for p in asked)
+    assert sorted(p["train_config.n"] for p in asked) == [1, 2, 3]
+    assert strategy.exhausted

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ._space import Key, Space
@@ -39,6 +40,8 @@ class GridSearch(Strategy):
         for radix in self._radices:
             self._size *= radix
         self._cursor = 0
+        self._iter: Iterator[Key] | None = None
+        self._iter_at = 0
 
     @property
     def size(self) -> int:
@@ -53,13 +56,24 @@ class GridSearch(Strategy):
             values.append(axis[digit])
         return tuple(reversed(values))
 
+    def _points(self) -> Iterator[Key]:
+        """The grid from ``_cursor`` on (itertools.product: fast, constant memory)."""
+        if self._iter is None or self._iter_at != self._cursor:
+            self._iter = itertools.islice(itertools.product(*self._axes), self._cursor, None)
+            self._iter_at = self._cursor
+        return self._iter
+
     def _propose(self, n: int) -> list[Key]:
         out: list[Key] = []
-        while len(out) < n and self._cursor < self._size:
-            key = self.point(self._cursor)
+        points = self._points()
+        seen, pending = self._seen, self._pending
+        for key in points:
             self._cursor += 1
-            if not self._taken(key):
+            if key not in seen and key not in pending:
                 out.append(key)
+                if len(out) >= n:
+                    break
+        self._iter_at = self._cursor
         return out
 
     @property

@@ -191,8 +191,11 @@ def _parse_param(kind: str, name: str, spec: Any) -> Param:
                     f"{where}: expected strings, numbers, booleans or null, found {_found(value)}"
                 )
         for i, value in enumerate(spec):
-            if any(_same(other, value) for other in spec[:i]):
-                raise SearchSpaceError(f"{where}: expected distinct values, found {value!r} twice")
+            for other in spec[:i]:
+                if _same(other, value) or other == value:  # True == 1 and hash alike: refuse
+                    raise SearchSpaceError(
+                        f"{where}: expected distinct values, found {other!r} and {value!r}"
+                    )
         return CategoricalParam(name, tuple(spec))
 
     if not isinstance(spec, Mapping):
