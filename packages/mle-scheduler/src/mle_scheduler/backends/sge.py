@@ -24,6 +24,7 @@ import getpass
 import math
 import os
 import re
+import shutil
 import subprocess
 import time
 import xml.etree.ElementTree as ET
@@ -598,7 +599,10 @@ class SGEBackend(Backend):
 
     # ------------------------------------------------------------------ cancel
     def _cancel(self, ids: list[str]) -> None:
-        if self._drmaa is not None and self._session is not None:
+        # One qdel for all ids when the command is there (DRMAA's control is one request per
+        # job: 2.4 s for a 500-task array against 0.2 s); DRMAA only without the commands.
+        if shutil.which("qdel") is None and self._drmaa is not None:
+            self._get_session()
             drmaa = self._drmaa
             problems = []
             for job_id in ids:
