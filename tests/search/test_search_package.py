@@ -51,3 +51,39 @@ def test_make_strategy_checks_type_and_options() -> None:
         make_strategy("coordinate", config, orders=["n"])
     strategy = make_strategy("RANDOM", Space.from_config(config), seed=1, maximize=True)
     assert isinstance(strategy, RandomSearch) and strategy.maximize and strategy.seed == 1
+
+
+def test_works_with_numpy_as_its_only_dependency(tmp_path: Path) -> None:
+    """mle-search alone: a Python with the stdlib, numpy and mle_search and nothing else."""
+    import numpy
+    import tomllib
+
+    meta = tomllib.loads((SRC.parents[1] / "pyproject.toml").read_text())["project"]
+    assert [d for d in meta["dependencies"] if not d.startswith("numpy")] == []
+    site = tmp_path / "site"
+    site.mkdir()
+    numpy_dir = Path(numpy.__file__).parent
+    for path in [numpy_dir, numpy_dir.with_name("numpy.libs"), SRC]:
+        if path.exists():
+            (site / path.name).symlink_to(path)
+    code = (
+        "import sys, warnings\n"
+        f"sys.path.insert(0, {str(site)!r})\n"
+        "from mle_search import HyperLog, SMBOSearch, SearchDependencyError, make_strategy\n"
+        "for sibling in ('mle_config', 'mle_logger', 'mle_scheduler', 'skopt', 'yaml'):\n"
+        "    try:\n        __import__(sibling)\n    except ImportError:\n        pass\n"
+        "    else:\n        raise SystemExit(sibling + ' is importable: not an isolated test')\n"
+        "s = make_strategy('random', {'integer': {'n': {'begin': 1, 'end': 3}}}, seed=0)\n"
+        "p = s.ask(3)\n"
+        "log = HyperLog(sys.argv[1])\n"
+        "[log.append(q, [1.0]) for q in p]\n"
+        "assert len(make_strategy('grid', s.space, history=log.read()).history) == 3\n"
+        "try:\n    SMBOSearch(s.space)\nexcept SearchDependencyError:\n    print('ok')\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code, str(tmp_path / "h.jsonl")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
