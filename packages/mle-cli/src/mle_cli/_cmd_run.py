@@ -79,6 +79,11 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         from ._search import build_strategy
 
         build_strategy(dict(spec.search or {}))  # a bad search space fails now, too
+        if (spec.search or {}).get("reload_log"):
+            _warn(
+                "param_search_args.reload_log: a new experiment starts a new hyper log; "
+                "to continue an earlier search run `mle resume EXPERIMENT_DIR`"
+            )
     python, warning = pick_python(spec, cwd)
     if warning:
         _warn(warning)

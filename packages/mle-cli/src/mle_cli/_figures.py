@@ -57,9 +57,11 @@ def learning_curves(
         return []
     params = {c["config_id"]: c["params"] for c in doc["configs"]}
     configs = list(by_config)
+    shown = ""
     if len(configs) > max_configs:  # keep the figure readable: the best configs
         order = [c["config_id"] for c in _ranked(doc)]
         configs = [c for c in order if c in by_config][:max_configs]
+        shown = f" ({len(configs)} best of {len(by_config)} configs)"
     stat_names: list[str] = []
     for runs in by_config.values():
         for name in runs[0].stats:
@@ -80,7 +82,7 @@ def learning_curves(
         _maybe_log(
             ax, [r.stats[stat] for runs in by_config.values() for r in runs if stat in r.stats]
         )
-        ax.set_title(f"{stat}: mean over seeds, 95% band")
+        ax.set_title(f"{stat}: mean over seeds, 95% band{shown}")
         ax.set_xlabel(_time_name(next(iter(by_config.values()))[0]))
         ax.set_ylabel(stat)
         ax.grid(alpha=0.3)

@@ -112,7 +112,7 @@ def _is_user_error(exc: BaseException) -> bool:
         ("mle_config.errors", "ConfigError"),
         ("mle_search.errors", "SearchError"),
         ("mle_scheduler.errors", "SchedulerError"),
-        ("mle_logger.errors", "LoggerError"),
+        ("mle_logger.errors", "MleLoggerError"),
     ):
         mod = sys.modules.get(modname)
         cls = getattr(mod, clsname, None) if mod is not None else None
