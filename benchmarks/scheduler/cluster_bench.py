@@ -85,10 +85,14 @@ def main() -> None:
         ("Slurm (sbatch)", "slurm", lambda a: SlurmBackend(array_min=2 if a else 0)),
     ]
     keys = {"SGE (DRMAA)": "sge-drmaa", "SGE (qsub)": "sge-qsub", "Slurm (sbatch)": "slurm"}
-    print(f"# {time.strftime('%Y-%m-%d %H:%M')} {os.cpu_count()} cores, "
-          f"load {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}")
-    print("| backend | submission | jobs | submit time | per job | poll (median) "
-          "| scheduler calls per poll | cancel all |")
+    print(
+        f"# {time.strftime('%Y-%m-%d %H:%M')} {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.1f}, python {sys.version.split()[0]}"
+    )
+    print(
+        "| backend | submission | jobs | submit time | per job | poll (median) "
+        "| scheduler calls per poll | cancel all |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for label, kind, make in runs:
         if args.only and keys[label] not in args.only:
