@@ -111,3 +111,13 @@ def test_outputs_named_with_a_leading_digit_still_submit(
     [job] = _run(backend, [spec]).jobs
     assert job.state is JobState.DONE, job.result
     assert (tmp_path / "0.out").read_text() == "ok\n"
+
+
+def test_job_in_error_state_fails_with_the_reason_and_is_removed(tmp_path: Path) -> None:
+    backend = SGEBackend(use_drmaa=False)
+    res = Resources(extra_flags=("-wd", "/nonexistent/dir"))  # the shepherd cannot chdir: Eqw
+    [job] = _run(backend, [JobSpec(["true"], stdout=tmp_path / "o.out", resources=res)]).jobs
+    assert job.state is JobState.FAILED
+    assert job.result is not None and "/nonexistent/dir" in (job.result.message or "")
+    time.sleep(1)
+    assert job.job_id not in backend._qstat()  # deleted, so it does not block the queue

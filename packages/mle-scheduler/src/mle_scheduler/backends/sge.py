@@ -497,6 +497,24 @@ class SGEBackend(Backend):
         )
         return parse_qstat_xml(text)
 
+    def _error_reason(self, job_id: str, status: NativeStatus) -> NativeStatus:
+        """Add Grid Engine's "error reason" (``qstat -j``) to a job in error state."""
+        self._count("qstat")
+        try:
+            text = _cluster.run_command(
+                ["qstat", "-j", job_id.split(".", 1)[0]], what="qstat", error=SchedulerError
+            )
+        except SchedulerError:
+            return status
+        reasons = [
+            line.split(":", 1)[1].strip()
+            for line in text.splitlines()
+            if line.startswith("error reason") and ":" in line
+        ]
+        if not reasons:
+            return status
+        return NativeStatus(JobState.FAILED, message=f"{status.message}: {reasons[0]}")
+
     def _read_accounting(self, wanted: set[str]) -> bool:
         if not self._accounting.readable():
             return False
@@ -548,12 +566,19 @@ class SGEBackend(Backend):
         self._poll_failures = 0
         now = time.monotonic()
         gone: list[str] = []
+        stuck: list[str] = []
         for job_id in pending:
             if job_id in live:
                 out[job_id] = self._last_native[job_id] = live[job_id]
                 self._last_seen[job_id] = now
+                if live[job_id].state is JobState.FAILED:  # error state (Eqw): it never runs
+                    out[job_id] = self._finished[job_id] = self._error_reason(job_id, live[job_id])
+                    stuck.append(job_id)
             else:
                 gone.append(job_id)
+        if stuck:  # remove it, so that a retry is not blocked behind it
+            with contextlib.suppress(SchedulerError):
+                self._cancel(stuck)
         if not gone:
             return out
         self._reap()  # a job may have ended between the two calls
