@@ -236,3 +236,22 @@ def test_job_gone_from_qstat_waits_for_accounting_then_is_lost(
     assert second["17"].state is JobState.FAILED and second["17"].exit_code == 3
     time.sleep(0.6)
     assert backend.poll(["99"])["99"].state is JobState.LOST
+
+
+def test_dry_run_shows_each_qsub_and_script_without_submitting(
+    fake_bin: Path, tmp_path: Path
+) -> None:
+    _fake(fake_bin, "qsub", "echo 1")
+    specs = [
+        JobSpec(["python", "train.py", str(i)], stdout=tmp_path / f"{i}.out") for i in range(3)
+    ]
+    specs.append(
+        JobSpec(
+            ["echo", "a b"], stdout=tmp_path / "x.out", resources=Resources(num_logical_cores=2)
+        )
+    )
+    text = SGEBackend(use_drmaa=False).dry_run(specs)
+    assert text.count("# $ qsub -terse") == 2  # one array, one single job
+    assert "#$ -t 1-3" in text and "#$ -pe smp 2" in text
+    assert "exec python train.py 0" in text and "exec echo 'a b'" in text
+    assert _calls(fake_bin, "qsub") == []

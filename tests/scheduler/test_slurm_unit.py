@@ -220,3 +220,20 @@ def test_a_busy_controller_does_not_end_the_run_until_it_keeps_failing(
         assert result.state is JobState.RUNNING
     with pytest.raises(SchedulerError, match="Socket timed out"):
         backend.poll(["5"])
+
+
+def test_dry_run_shows_each_sbatch_and_script_without_submitting(
+    fake_bin: Path, tmp_path: Path
+) -> None:
+    _fake(fake_bin, "sbatch", "echo 1")
+    specs = [
+        JobSpec(["python", "train.py", str(i)], stdout=tmp_path / f"{i}.out") for i in range(3)
+    ]
+    specs.append(
+        JobSpec(["echo", "a b"], stdout=tmp_path / "x.out", resources=Resources(num_gpus=1))
+    )
+    text = SlurmBackend(array_throttle=2).dry_run(specs)
+    assert text.count("# $ sbatch --parsable") == 2  # one array, one single job
+    assert "#SBATCH --array=1-3%2" in text and "#SBATCH --gres=gpu:1" in text
+    assert "exec python train.py 0" in text and "exec echo 'a b'" in text
+    assert _calls(fake_bin, "sbatch") == []

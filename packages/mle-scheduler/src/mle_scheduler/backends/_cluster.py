@@ -20,6 +20,7 @@ __all__ = [
     "IncrementalLog",
     "StatusWatch",
     "array_driver",
+    "dry_run_text",
     "expand_tasks",
     "group_by_shape",
     "run_command",
@@ -117,6 +118,28 @@ def group_by_shape(specs: Sequence[JobSpec], min_size: int) -> list[list[int]]:
     return out
 
 
+def dry_run_text(
+    specs: Sequence[JobSpec],
+    groups: Sequence[Sequence[int]],
+    single: Callable[[JobSpec], tuple[str, str]],
+    array: Callable[[list[JobSpec]], tuple[str, str]],
+) -> str:
+    """Join what a backend would submit: per group, its command line and its script; for an
+    array also the first task's script (the others differ only in their job)."""
+    parts: list[str] = []
+    for group in groups:
+        members = [specs[i] for i in group]
+        if len(members) == 1:
+            command, script = single(members[0])
+            parts.append(f"# $ {command}\n{script}")
+            continue
+        command, script = array(members)
+        first = render_script(members[0], (), redirect_output=True)
+        parts.append(f"# $ {command}  ({len(members)} tasks)\n{script}")
+        parts.append(f"# task 1 runs {quote(os.fspath(script_path(members[0])))}:\n{first}")
+    return "\n".join(parts)
+
+
 def chunks(items: list[int], size: int) -> Iterator[list[int]]:
     """``items`` in consecutive slices of at most ``size``."""
     for start in range(0, len(items), size):
@@ -129,7 +152,7 @@ def array_driver(task_scripts: Sequence[Path], directives: Sequence[str], task_v
     lines.append("# mle-scheduler array driver: task i runs the i-th job script below.")
     lines.append(f'case "${{{task_var}:-}}" in')
     for i, path in enumerate(task_scripts, start=1):
-        lines.append(f"    {i}) exec /bin/bash {quote(os.fspath(path))} ;;")
+        lines.append(f"    {i}) exec /bin/bash {quote(os.fspath(path.absolute()))} ;;")
     lines.append("esac")
     lines.append(f'echo "mle-scheduler: no job script for array task ${{{task_var}:-?}}" >&2')
     lines.append("exit 1")

@@ -30,6 +30,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from shlex import quote
 from typing import Any, ClassVar
 
 from .._script import render_script
@@ -376,6 +377,35 @@ class SGEBackend(Backend):
             return self._drmaa_run(path, native, ":/dev/null", None)[0]
         err = None if spec.stderr is None else ":" + os.fspath(spec.stderr_path.absolute())
         return self._drmaa_run(path, native, ":" + os.fspath(spec.stdout_path.absolute()), err)[0]
+
+    def dry_run(self, specs: Sequence[JobSpec]) -> str:
+        """What :meth:`submit` would do with ``specs``, submitting nothing: each submission
+        (``qsub`` command, or DRMAA call) and its script (arrays: the driver and the first task)."""
+        specs = list(specs)
+        for spec in specs:
+            self.check(spec)
+        groups = _cluster.group_by_shape(specs, self.array_min)
+
+        def single(spec: JobSpec) -> tuple[str, str]:
+            path = quote(os.fspath(_cluster.script_path(spec)))
+            if self._drmaa is None:
+                return f"qsub -terse {path}", self.render(spec)
+            native = " ".join(self._job_flags(spec.resources, spec))
+            return f"DRMAA runJob: /bin/bash {path}  (native: {native})", self.render(spec)
+
+        def array(members: list[JobSpec]) -> tuple[str, str]:
+            driver = quote(os.fspath(_cluster.array_driver_path(members[0], "<stamp>")))
+            log = members[0].stdout_path.absolute().with_name("mle-array-<stamp>")
+            script = self.array_script(members, log)
+            if self._drmaa is None:
+                return f"qsub -terse {driver}", script
+            native = " ".join(self._job_flags(members[0].resources, None))
+            return (
+                f"DRMAA runBulkJobs 1-{len(members)}: /bin/bash {driver}  (native: {native})",
+                script,
+            )
+
+        return _cluster.dry_run_text(specs, groups, single, array)
 
     def array_script(self, specs: Sequence[JobSpec], log: Path) -> str:
         """The driver script of an array over ``specs`` (which share their resources)."""

@@ -23,6 +23,7 @@ import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from shlex import quote
 from typing import Any
 
 from .._script import render_script
@@ -272,6 +273,29 @@ class SlurmBackend(Backend):
         for key, spec in zip(submitted, specs, strict=True):
             self._watch.add(key, spec.status_path)
         return submitted
+
+    def dry_run(self, specs: Sequence[JobSpec]) -> str:
+        """What :meth:`submit` would do with ``specs``, submitting nothing: each ``sbatch``
+        command and its script (arrays: the driver and the first task's script)."""
+        specs = list(specs)
+        for spec in specs:
+            self.check(spec)
+        groups = [
+            chunk
+            for group in _cluster.group_by_shape(specs, self.array_min)
+            for chunk in _cluster.chunks(group, self.array_max)
+        ]
+
+        def single(spec: JobSpec) -> tuple[str, str]:
+            path = quote(os.fspath(_cluster.script_path(spec)))
+            return f"sbatch --parsable {path}", self.render(spec)
+
+        def array(members: list[JobSpec]) -> tuple[str, str]:
+            driver = _cluster.array_driver_path(members[0], "<stamp>")
+            command = f"sbatch --parsable {quote(os.fspath(driver))}"
+            return command, self.array_script(members, "<stamp>")
+
+        return _cluster.dry_run_text(specs, groups, single, array)
 
     def array_script(self, specs: Sequence[JobSpec], stamp: str) -> str:
         """The driver script of an array over ``specs`` (which share their resources)."""
