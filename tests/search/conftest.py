@@ -1,50 +1,13 @@
-"""Fixtures shared by the mle-search tests: spaces, a toy objective, strategy factories."""
+"""The ``make`` fixture: every strategy, for the shared suite."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from mle_search import CoordinateSearch, GridSearch, RandomSearch, SMBOSearch, Space, Strategy
-
-#: 3 x 3 x 2 = 18 points: every strategy can run on it, and repeats are likely.
-FINITE = {
-    "real": {"w": {"begin": 0.5, "end": 1.5, "bins": 3}},
-    "integer": {"net_config.layers": {"begin": 1, "end": 3}},
-    "categorical": {"opt": ["adam", "sgd"]},
-}
-#: Continuous and discrete parameters (grid search cannot run on it).
-MIXED = {
-    "real": {"lr": {"begin": 1e-4, "end": 1e-1, "prior": "log-uniform"}},
-    "integer": {"net_config.layers": {"begin": 1, "end": 3}},
-    "categorical": {"opt": ["adam", "sgd", "rmsprop"]},
-}
-
-# Fast SMBO settings for tests: few initial points, a sampled acquisition optimum.
-FAST_SMBO: dict[str, Any] = {
-    "n_initial_points": 3,
-    "acq_optimizer": "sampling",
-    "optimizer_kwargs": {"acq_optimizer_kwargs": {"n_points": 200}},
-}
-
-MAKERS: dict[str, Callable[..., Strategy]] = {
-    "grid": GridSearch,
-    "random": RandomSearch,
-    "coordinate": CoordinateSearch,
-    "smbo": lambda space, **kw: SMBOSearch(space, **{**FAST_SMBO, **kw}),
-}
-
-
-def objective(params: dict[str, Any]) -> float:
-    """A deterministic toy score with a unique optimum over FINITE and MIXED (lower = better)."""
-    score = (params["net_config.layers"] - 2) ** 2 + (params["train_config.opt"] == "sgd")
-    if "train_config.w" in params:
-        score += (params["train_config.w"] - 1.0) ** 2
-    if "train_config.lr" in params:
-        score += (math.log10(params["train_config.lr"]) + 2) ** 2
-    return float(score)
+from mle_search import Space, Strategy
+from search_helpers import MAKERS
 
 
 @pytest.fixture(params=list(MAKERS))
@@ -57,3 +20,16 @@ def make(request: pytest.FixtureRequest) -> Callable[..., Strategy]:
 
     build.kind = request.param  # type: ignore[attr-defined]
     return build
+
+
+@pytest.fixture(autouse=True)
+def _one_blas_thread() -> Iterator[None]:
+    """GP fits on a small, shared machine run 3-10x faster on one BLAS thread (see
+    benchmarks/search/RESULTS.md); limited for these tests only, and only while each runs."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # no scikit-learn installed: nothing multithreaded to limit
+        yield
+        return
+    with threadpool_limits(limits=1):
+        yield

@@ -6,7 +6,6 @@ import tracemalloc
 from typing import Any
 
 import pytest
-from conftest import FINITE, objective
 from mle_search import (
     CoordinateSearch,
     GridSearch,
@@ -17,6 +16,7 @@ from mle_search import (
     Space,
     make_strategy,
 )
+from search_helpers import FINITE, objective
 
 
 def test_seed_grid_example_proposes_one_to_ten_in_order() -> None:

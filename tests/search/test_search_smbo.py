@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pytest
 import yaml
-from conftest import FAST_SMBO, MIXED, objective
 from mle_search import (
     ACQ_FUNCTIONS,
     BASE_ESTIMATORS,
@@ -20,6 +19,7 @@ from mle_search import (
     Space,
     make_strategy,
 )
+from search_helpers import FAST_SMBO, MIXED, objective
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "ode"
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import FINITE, MIXED, objective
 from mle_search import HyperLog, SearchSpaceError, Strategy
+from search_helpers import FINITE, MIXED, objective
 
 Maker = Callable[..., Strategy]
 PLAIN = (float, int, str, bool)
