@@ -89,18 +89,24 @@ def test_throttled_array_runs_one_task_at_a_time_with_one_qstat_per_poll(
     assert backend.calls["qstat"] <= queue.polls  # never more than one qstat per poll
 
 
-def test_exit_code_read_from_accounting_without_the_status_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("source", ["accounting file", "qacct"])
+def test_exit_code_read_from_accounting_without_the_status_file(
+    tmp_path: Path, source: str
+) -> None:
     spec = JobSpec(["sh", "-c", "exit 3"], stdout=tmp_path / "o.out")
     [job] = _run(SGEBackend(use_drmaa=False), [spec]).jobs
     assert job.state is JobState.FAILED and job.job_id is not None
     spec.status_path.unlink()  # as if the job had been killed before writing its record
-    fresh = get_backend("sge", use_drmaa=False)  # e.g. another process reattaching
+    # e.g. another process reattaching, on a host where the accounting file is not readable
+    unreadable = {"accounting_file": tmp_path / "none", "lost_after": 4.0}
+    fresh = get_backend("sge", use_drmaa=False, **(unreadable if source == "qacct" else {}))
     fresh.adopt({job.job_id: spec})
     end = time.monotonic() + 30
     while not (result := fresh.poll([job.job_id])[job.job_id]).state.finished:
         assert time.monotonic() < end, result  # qstat may still list it for a moment
         fresh.wait_for_change(0.5)
     assert result.state is JobState.FAILED and result.exit_code == 3
+    assert ("qacct" in fresh.calls) is (source == "qacct")  # type: ignore[attr-defined]
 
 
 def test_outputs_named_with_a_leading_digit_still_submit(

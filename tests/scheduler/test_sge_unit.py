@@ -255,3 +255,20 @@ def test_dry_run_shows_each_qsub_and_script_without_submitting(
     assert "#$ -t 1-3" in text and "#$ -pe smp 2" in text
     assert "exec python train.py 0" in text and "exec echo 'a b'" in text
     assert _calls(fake_bin, "qsub") == []
+
+
+def test_accounting_is_read_incrementally_from_a_bounded_backlog(tmp_path: Path) -> None:
+    from mle_scheduler.backends._cluster import IncrementalLog
+
+    path = tmp_path / "accounting"
+    path.write_text("old line 1\nold line 2\nold line 3\n")
+    log = IncrementalLog(path, backlog=15)  # a huge site file: only its tail is read at first
+    assert log.new_lines() == ["old line 3"]
+    with path.open("a") as fh:
+        fh.write("new 1\nnew 2 (unfinis")
+    assert log.new_lines() == ["new 1"]
+    with path.open("a") as fh:
+        fh.write("hed)\n")
+    assert log.new_lines() == ["new 2 (unfinished)"]
+    path.write_text("rotated\n")  # shrank: start over
+    assert log.new_lines() == ["rotated"]

@@ -192,22 +192,28 @@ class IncrementalLog:
     """An append-only text file (a completion or accounting log) read a little at a time.
 
     :meth:`new_lines` returns the complete lines added since the last call; if the file shrank
-    (rotated), it starts over from the beginning.
+    (rotated), it starts over from the beginning. The first call reads at most ``backlog``
+    bytes from the end: a site's accounting file can hold years of jobs.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], backlog: int = 32 * 2**20) -> None:
         self.path = Path(path)
-        self._offset = 0
+        self.backlog = backlog
+        self._offset: int | None = None
         self._partial = b""
 
     def readable(self) -> bool:
         return os.access(self.path, os.R_OK)
 
     def new_lines(self) -> list[str]:
+        skip_first = False
         try:
             with open(self.path, "rb") as fh:
                 size = os.fstat(fh.fileno()).st_size
-                if size < self._offset:
+                if self._offset is None:
+                    self._offset = max(0, size - self.backlog)
+                    skip_first = self._offset > 0  # starts mid-line
+                elif size < self._offset:
                     self._offset, self._partial = 0, b""
                 fh.seek(self._offset)
                 data = fh.read()
@@ -216,6 +222,8 @@ class IncrementalLog:
         self._offset += len(data)
         data = self._partial + data
         *complete, self._partial = data.split(b"\n")
+        if skip_first and complete:
+            complete = complete[1:]
         return [line.decode("utf-8", errors="replace") for line in complete if line]
 
 

@@ -252,6 +252,7 @@ class SGEBackend(Backend):
         self._last_native: dict[str, NativeStatus] = {}
         self._watch = _cluster.StatusWatch()
         self._poll_failures = 0
+        self._qacct_tried: set[str] = set()
         #: scheduler calls made, by command (or ``drmaa.<method>``), for benchmarks
         self.calls: dict[str, int] = {}
 
@@ -615,9 +616,14 @@ class SGEBackend(Backend):
         unresolved = [i for i in gone if i not in self._finished]
         record_done = {i for i in unresolved if (r := self._record(i)) is not None and r.finished}
         wanted = set(unresolved) - record_done
-        if wanted and not self._read_accounting(set(self._specs) | wanted):
-            for job_id in wanted:
-                if now - self._last_seen.get(job_id, now) >= self.lost_after / 2:
+        if wanted:
+            readable = self._read_accounting(set(self._specs) | wanted)
+            for job_id in sorted(wanted - set(self._finished)):
+                # Not in the accounting file we can read (unreadable here, or older than the
+                # part we read): ask qacct once, after half the grace period.
+                late = now - self._last_seen.get(job_id, now) >= self.lost_after / 2
+                if late and (job_id not in self._qacct_tried or not readable):
+                    self._qacct_tried.add(job_id)
                     self._qacct(job_id)
         for job_id in gone:
             prev = self._last_native.get(job_id)
