@@ -22,7 +22,10 @@ from search_helpers import FINITE, objective
 def test_seed_grid_example_proposes_one_to_ten_in_order() -> None:
     space = Space.from_config({"real": {"x_0": {"begin": 1, "end": 10, "bins": 10}}})
     grid = make_strategy("grid", space, maximize=True)
-    got = grid.ask(4) + grid.ask(4) + grid.ask(4)  # asked without telling: all pending
+    got: list[dict[str, Any]] = []
+    for _ in range(3):  # asked without telling: all pending
+        assert not grid.exhausted  # looking ahead must not skip or repeat a point
+        got += grid.ask(4)
     assert [p["train_config.x_0"] for p in got] == [float(v) for v in range(1, 11)]
     assert grid.exhausted and grid.ask(1) == []
 
@@ -39,6 +42,7 @@ def test_grid_skips_points_already_in_the_log() -> None:
     space = Space.from_config(FINITE)
     done = GridSearch(space).ask(18)[::2]
     grid = GridSearch(space).resume_from([{"params": p, "scores": [1.0]} for p in done])
+    assert not grid.exhausted
     rest = grid.ask(100)
     assert len(rest) == 9 and not {tuple(p.items()) for p in rest} & {
         tuple(p.items()) for p in done

@@ -42,6 +42,7 @@ class GridSearch(Strategy):
         self._cursor = 0
         self._iter: Iterator[Key] | None = None
         self._iter_at = 0
+        self._peeked: Key | None = None  # a free point found by `exhausted`, not yet proposed
 
     @property
     def size(self) -> int:
@@ -65,19 +66,30 @@ class GridSearch(Strategy):
 
     def _propose(self, n: int) -> list[Key]:
         out: list[Key] = []
-        points = self._points()
-        seen, pending = self._seen, self._pending
-        for key in points:
-            self._cursor += 1
-            if key not in seen and key not in pending:
+        if self._peeked is not None:
+            key, self._peeked = self._peeked, None
+            if not self._taken(key):
                 out.append(key)
-                if len(out) >= n:
-                    break
-        self._iter_at = self._cursor
+        if len(out) < n:
+            seen, pending = self._seen, self._pending
+            for key in self._points():
+                self._cursor += 1
+                if key not in seen and key not in pending:
+                    out.append(key)
+                    if len(out) >= n:
+                        break
+            self._iter_at = self._cursor
         return out
 
     @property
     def exhausted(self) -> bool:
-        while self._cursor < self._size and self._taken(self.point(self._cursor)):
+        if self._peeked is not None and not self._taken(self._peeked):
+            return False
+        self._peeked = None
+        for key in self._points():  # find the next free point, keep it for the next ask
             self._cursor += 1
-        return self._cursor >= self._size
+            if not self._taken(key):
+                self._peeked = key
+                break
+        self._iter_at = self._cursor
+        return self._peeked is None

@@ -28,6 +28,7 @@ _OWN_KWARGS = (
     "acq_func",
     "acq_optimizer",
     "random_state",
+    "initial_point_generator",  # initial points are drawn by mle-search from the priors
 )
 _MAX_TRIES = 1000
 
@@ -147,7 +148,8 @@ class SMBOSearch(Strategy):
         clash = [k for k in extra if k in _OWN_KWARGS]
         if clash:
             raise SearchConfigError(
-                f"smbo: optimizer_kwargs may not set {clash[0]!r} (an option of its own)"
+                f"smbo: optimizer_kwargs may not set {clash[0]!r} (set by SMBOSearch itself; "
+                "initial points are drawn from the space's priors)"
             )
         self.base_estimator = estimator
         self.acq_function = acq
