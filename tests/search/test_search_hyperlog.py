@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
-from mle_search import HyperLog
+from mle_search import HyperLog, SearchInputError
 
 
 def test_records_round_trip_with_status_and_aggregate(tmp_path: Path) -> None:
@@ -68,3 +68,20 @@ def test_pkl_name_writes_jsonl_and_says_so_once(tmp_path: Path) -> None:
     assert log.path == tmp_path / "hyper_log.jsonl"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hyper_log.jsonl"]
     assert len(log.read()) == 2
+
+
+def test_extra_fields_are_kept_and_computed_fields_protected(tmp_path: Path) -> None:
+    log = HyperLog(tmp_path / "h.jsonl")
+    rec = log.append(
+        {"x": 1}, [1.0], extra={"run_dir": tmp_path / "r0", "finished": 0, "jobs": ["a", "b"]}
+    )
+    (read,) = log.read()
+    assert read == rec
+    assert read["run_dir"] == str(tmp_path / "r0") and read["jobs"] == ["a", "b"]
+    assert read["finished"].startswith("1970-01-01T00:00:00")
+    with pytest.raises(SearchInputError, match="'score'"):
+        log.append({"x": 2}, [1.0], extra={"score": 5.0})
+    with pytest.raises(SearchInputError, match="'batch' given twice"):
+        log.append({"x": 2}, [1.0], batch=1, extra={"batch": 2})
+    assert len(log.read()) == 1
+    assert log.append({"x": 3}, [1.0])["id"] == 1  # failed appends used no id

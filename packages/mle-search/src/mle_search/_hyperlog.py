@@ -17,6 +17,8 @@ from .errors import SearchInputError
 __all__ = ["HyperLog"]
 
 Timestamp = _dt.datetime | float | int | str | None
+#: Record fields the log computes itself; ``extra`` may not set them.
+_COMPUTED = ("id", "params", "scores", "score", "status", "logged")
 
 
 def _iso(value: Timestamp) -> str | None:
@@ -87,17 +89,14 @@ class HyperLog:
     ) -> dict[str, Any]:
         """Append one evaluated proposal; ``score`` and ``status`` are computed from the
         per-seed ``scores`` (None / NaN = failed seed). ``id`` defaults to the next number.
-        Returns the record written."""
+        ``extra`` adds fields (it may also carry run_dir / started / finished). Returns the
+        record written."""
         if not isinstance(params, Mapping):
             raise SearchInputError(
                 f"HyperLog.append: expected params to be a mapping, found {params!r}"
             )
         per_seed = normalize_scores(scores)
         score, status = aggregate_scores(per_seed)
-        if id is None:
-            id = self._allocate_id()
-        else:
-            self._next_id = max(self._next_id or 0, int(id) + 1)
         record: dict[str, Any] = {
             "id": id,
             "batch": batch,
@@ -111,7 +110,23 @@ class HyperLog:
             "logged": _iso(_dt.datetime.now(_dt.timezone.utc)),
         }
         for key, value in (extra or {}).items():
-            record.setdefault(str(key), _plain(value))
+            key = str(key)
+            if key in _COMPUTED:
+                raise SearchInputError(
+                    f"HyperLog.append: extra may not set {key!r} (expected other keys than "
+                    f"{', '.join(_COMPUTED)})"
+                )
+            if key in record and record[key] is not None:
+                raise SearchInputError(f"HyperLog.append: {key!r} given twice (as extra too)")
+            if key in ("started", "finished"):
+                value = _iso(value)
+            elif key == "run_dir" and value is not None:
+                value = str(value)
+            record[key] = _plain(value)
+        if id is None:  # allocated only once the record is known to be valid
+            record["id"] = self._allocate_id()
+        else:
+            self._next_id = max(self._next_id or 0, int(id) + 1)
         line = json.dumps(record, allow_nan=False, separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+b") as fh:
