@@ -13,6 +13,7 @@ from typing import Any
 
 import h5py
 import numpy as np
+import pytest
 from mle_logger import Logger, load_log, log_path
 
 
@@ -41,6 +42,8 @@ def check(folder: Path, at_least: int) -> int:
     got = load_log(folder)
     n = got.n_rows
     assert n >= at_least, f"lost rows: {n} < {at_least} saved"
+    if n == 0:  # killed before the first save: no columns yet
+        return 0
     assert np.array_equal(got.time.step, np.arange(n)), "rows lost or doubled"
     assert np.array_equal(got.stats.v, [value(i) for i in range(n)])
     assert np.array_equal(got.stats.w, -np.arange(n))
@@ -90,3 +93,27 @@ def test_torn_journal_tail_is_ignored_and_cut_before_appending(tmp_path: Path) -
     got = load_log(tmp_path)
     assert got.time.step.tolist() == [0, 1, 2, 3] and got.finished
     assert not list((tmp_path / "logs").glob("*.tmp"))
+
+
+def test_fold_log_puts_a_crashed_runs_rows_into_the_hdf5_file(tmp_path: Path) -> None:
+    from mle_logger import LogBusyError, fold_log
+
+    ctx = mp.get_context("fork")
+    saved = ctx.Value("q", 0, lock=False)
+    proc = ctx.Process(target=writer, args=(str(tmp_path), saved, 7))
+    proc.start()
+    while saved.value < 50:
+        time.sleep(0.005)
+    assert proc.pid is not None
+    with pytest.raises(LogBusyError, match="still running"):
+        fold_log(tmp_path)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join()
+    before = check(tmp_path, saved.value)
+    was_finished = load_log(tmp_path).finished  # False, unless killed right after a close()
+    fold_log(tmp_path)
+    assert not (tmp_path / "logs" / "seed_0.journal").exists()
+    with h5py.File(log_path(tmp_path, 0), "r") as f:  # h5py alone now sees every row
+        assert f["time/step"].shape == (before,)
+        assert bool(f["meta"].attrs["finished"]) is was_finished
+    assert check(tmp_path, saved.value) == before

@@ -17,6 +17,7 @@ from ._layout import journal_path, log_path
 from ._logger import Logger
 from .errors import (
     EmptyLogError,
+    LogBusyError,
     LogExistsError,
     LogFormatError,
     LoggerClosedError,
@@ -42,7 +43,7 @@ if TYPE_CHECKING:
         load_log,
         load_seed_logs,
     )
-    from ._merge import merge_logs
+    from ._merge import fold_log, merge_logs
     from ._score import score_log
 
 _LAZY = {
@@ -56,6 +57,7 @@ _LAZY = {
     "load_log": "._load",
     "load_seed_logs": "._load",
     "merge_logs": "._merge",
+    "fold_log": "._merge",
     "score_log": "._score",
 }
 
@@ -77,6 +79,7 @@ __all__ = [
     "AggregatedLog",
     "DeepLogger",
     "EmptyLogError",
+    "LogBusyError",
     "LogExistsError",
     "LogFormatError",
     "LogNotFoundError",
@@ -95,6 +98,7 @@ __all__ = [
     "UnsupportedObjectError",
     "__version__",
     "aggregate_logs",
+    "fold_log",
     "journal_path",
     "load_checkpoint",
     "load_extra",

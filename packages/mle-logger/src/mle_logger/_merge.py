@@ -5,9 +5,54 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._layout import MERGED_NAME, find_seed_logs
-from ._storage import read_log, write_merged
-from .errors import LogNotFoundError
+from ._layout import MERGED_NAME, find_seed_logs, journal_path
+from ._storage import read_log, write_log, write_merged
+from .errors import LogBusyError, LogNotFoundError
+
+
+def _writer_alive(meta: dict[str, object]) -> bool:
+    import socket
+
+    pid = meta.get("pid")
+    if meta.get("host") != socket.gethostname() or not isinstance(pid, int) or pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def fold_log(path: str | os.PathLike[str], *, force: bool = False) -> list[Path]:
+    """Fold the journal of a crashed run into its HDF5 file, so h5py alone sees every row.
+
+    ``path`` is a seed file or a run folder (all its seeds). The ``finished`` flag is kept as it
+    is: a crashed run stays unfinished. A log whose writer process still runs on this host
+    raises :class:`LogBusyError` (``force=True`` skips that check). Returns the files folded.
+    """
+    p = Path(path)
+    files = find_seed_logs(p) if p.is_dir() else [p]
+    if not files:
+        raise LogNotFoundError(
+            f"{p}: expected seed logs (logs/seed_<id>.hdf5 or seed_<id>.hdf5), found none"
+        )
+    folded = []
+    for f in files:
+        jpath = journal_path(f)
+        if not jpath.exists():
+            continue
+        data = read_log(f)
+        if not force and _writer_alive(data.meta):
+            raise LogBusyError(
+                f"{f}: its writer (pid {data.meta.get('pid')}) is still running; "
+                "fold it after the run ends (or pass force=True)"
+            )
+        write_log(f, data)
+        jpath.unlink(missing_ok=True)
+        folded.append(f)
+    return folded
 
 
 def merge_logs(folder: str | os.PathLike[str], out: str | os.PathLike[str] | None = None) -> Path:

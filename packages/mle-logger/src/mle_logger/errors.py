@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "EmptyLogError",
+    "LogBusyError",
     "LogExistsError",
     "LogFormatError",
     "LogNotFoundError",
@@ -69,6 +70,10 @@ class MissingDependencyError(MleLoggerError, ImportError):
 
 class LogWriteWarning(RuntimeWarning):
     """An I/O error during training: rows stay in memory and are retried at the next save."""
+
+
+class LogBusyError(MleLoggerError, RuntimeError):
+    """The log's writer process still runs on this host; folding it now would lose rows."""
 
 
 class EmptyLogError(MleLoggerError, ValueError):
