@@ -73,10 +73,12 @@ def test_excluded_node_is_not_used(tmp_path: Path) -> None:
     assert job.state is JobState.DONE
 
 
+@pytest.mark.parametrize("mode", ["drmaa", "qsub"])
 def test_throttled_array_runs_one_task_at_a_time_with_one_qstat_per_poll(
-    tmp_path: Path,
+    tmp_path: Path, mode: str
 ) -> None:
-    backend = SGEBackend(use_drmaa=False, array_throttle=1)
+    backend = drmaa_backend() if mode == "drmaa" else SGEBackend(use_drmaa=False)
+    backend.array_throttle = 1
     specs = [JobSpec(["sleep", "1"], stdout=tmp_path / f"{i}.out") for i in range(3)]
     queue = _run(backend, specs)
     assert [j.state for j in queue.jobs] == [JobState.DONE] * 3
@@ -85,7 +87,7 @@ def test_throttled_array_runs_one_task_at_a_time_with_one_qstat_per_poll(
         (r["start"], r["end"]) for r in (json.loads(s.status_path.read_text()) for s in specs)
     )
     assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans))
-    assert backend.calls["qsub"] == 1
+    assert backend.calls.get("qsub", 0) + backend.calls.get("drmaa.runBulkJobs", 0) == 1
     assert backend.calls["qstat"] <= queue.polls  # never more than one qstat per poll
 
 
