@@ -97,7 +97,23 @@ def run_submitit(argv: list[str], jobs: int, cores: int, folder: Path) -> None:
             running.remove(job)
 
 
-IMPLS = {"ours": run_ours, "mle008": run_mle008, "submitit": run_submitit}
+def run_bare(argv: list[str], jobs: int, cores: int, folder: Path) -> None:
+    # the floor: bare Popen with `cores` in flight, no wrapper, no bookkeeping
+    running: set[int] = set()
+    procs = {}
+    submitted = 0
+    while submitted < jobs or running:
+        while submitted < jobs and len(running) < cores:
+            proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)
+            procs[proc.pid] = proc
+            running.add(proc.pid)
+            submitted += 1
+        pid, _ = os.wait()
+        running.discard(pid)
+        procs.pop(pid).returncode = 0
+
+
+IMPLS = {"ours": run_ours, "mle008": run_mle008, "submitit": run_submitit, "bare": run_bare}
 
 
 def main() -> None:

@@ -23,22 +23,38 @@ def main() -> None:
     parser.add_argument("--venv-python", required=True)
     parser.add_argument("--repeat", type=int, default=3, help="runs of ours (originals: 1)")
     parser.add_argument("--jobs", type=int, default=200)
+    parser.add_argument(
+        "--mle008-jobs",
+        type=int,
+        default=20,
+        help="jobs for mle-scheduler 0.0.8: its queue sleeps 0.1 s per queue entry per scan, "
+        "so its makespan grows with jobs^2 (200 jobs: about 35 min per workload)",
+    )
+    parser.add_argument("--workloads", nargs="+", default=["sleep", "pass"])
+    parser.add_argument("--impls", nargs="+", default=["ours", "submitit", "mle008"])
     parser.add_argument("--out", type=Path, default=HERE / "local_results.jsonl")
     args = parser.parse_args()
-    plan = []
-    for workload in ("sleep", "pass"):
-        plan += [("ours", args.ours_python)] * args.repeat
-        plan += [("submitit", args.venv_python), ("mle008", args.venv_python)]
-        for impl, python in plan:
+    python = {
+        "ours": args.ours_python,
+        "bare": args.ours_python,
+        "submitit": args.venv_python,
+        "mle008": args.venv_python,
+    }
+    for workload in args.workloads:
+        plan = []
+        for impl in args.impls:
+            plan += [impl] * (args.repeat if impl == "ours" else 1)
+        for impl in plan:
+            jobs = args.mle008_jobs if impl == "mle008" else args.jobs
             cmd = [
-                python,
+                python[impl],
                 str(HERE / "local_bench.py"),
                 "--impl",
                 impl,
                 "--workload",
                 workload,
                 "--jobs",
-                str(args.jobs),
+                str(jobs),
             ]
             res = subprocess.run(cmd, capture_output=True, text=True, check=True, cwd="/tmp")
             line = res.stdout.strip().splitlines()[-1]
@@ -46,7 +62,6 @@ def main() -> None:
             print(line, flush=True)
             with args.out.open("a") as fh:
                 fh.write(line + "\n")
-        plan = []
 
 
 if __name__ == "__main__":
