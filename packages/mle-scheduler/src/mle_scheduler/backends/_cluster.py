@@ -260,11 +260,12 @@ class StatusWatch:
         """Sleep up to ``timeout`` s; True as soon as a watched file (or ``also()``) changed."""
         end = time.monotonic() + timeout
         before = self._stamps() if self._paths else {}
+        step = self.step if len(self._paths) <= 1000 else 1.0  # a stat per file and step
         while True:
             left = end - time.monotonic()
             if left <= 0:
                 return False
-            time.sleep(min(self.step, left))
+            time.sleep(min(step, left))
             if also is not None and also():
                 return True
             if self._paths and self._stamps() != before:
