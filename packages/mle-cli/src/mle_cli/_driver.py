@@ -112,6 +112,7 @@ class Driver:
         )
         self.failed: list[str] = []
         self.progress: Progress | None = None
+        self.stop_requested = False
 
     # ------------------------------------------------------------------ helpers
     def _already_final(self) -> dict[str, str]:
@@ -155,9 +156,8 @@ class Driver:
     def _loop(self, tick: Any = None) -> None:
         assert self.progress is not None
         while True:
-            if self.exp.cancel_flag.exists():
+            if self.stop_requested or self.exp.cancel_flag.exists():
                 self.exp.cancel_flag.unlink(missing_ok=True)
-                self.engine.cancel_all()
                 raise KeyboardInterrupt
             if tick is not None:
                 tick()
@@ -172,12 +172,14 @@ class Driver:
     # ----------------------------------------------------------------- entry point
     def run(self) -> int:
         with driver_lock(self.exp):
-            old = signal.getsignal(signal.SIGTERM)
+            # Ctrl-C / SIGTERM only set a flag that the loop checks between steps, so a job is
+            # never half-submitted when we stop; a second Ctrl-C interrupts at once.
+            def _stop(signum: int, frame: Any) -> None:
+                self.stop_requested = True
+                signal.signal(signal.SIGINT, signal.default_int_handler)
 
-            def _term(signum: int, frame: Any) -> None:
-                raise KeyboardInterrupt
-
-            signal.signal(signal.SIGTERM, _term)
+            old_int = signal.signal(signal.SIGINT, _stop)
+            old_term = signal.signal(signal.SIGTERM, _stop)
             try:
                 if self.spec.is_search:
                     self._run_search()
@@ -194,7 +196,8 @@ class Driver:
                 )
                 return EXIT_INTERRUPTED
             finally:
-                signal.signal(signal.SIGTERM, old)
+                signal.signal(signal.SIGINT, old_int)
+                signal.signal(signal.SIGTERM, old_term)
                 if self.progress is not None:
                     self.progress.close()
                 close = getattr(self.backend, "close", None)

@@ -62,6 +62,7 @@ class Engine:
         self.index: dict[str, dict[str, Any]] = {}
         self._delay = 0.05
         self.started: set[str] = set()
+        self.reattached: set[str] = set()
         if exp.queue_state.exists():
             import json
 
@@ -157,6 +158,7 @@ class Engine:
         )
         if following or self._orphan_alive(spec):
             self.active[bid] = _Active(job, spec, int(entry.get("attempt", 0)))
+            self.reattached.add(bid)
             return True
         return False
 
@@ -229,6 +231,12 @@ class Engine:
             if res.state is JobState.LOST and self._orphan_alive(item.spec):
                 continue  # a job of a killed driver, still running on this machine
             del self.active[bid]
+            if res.state is JobState.LOST and bid in self.reattached:
+                # followed after a restart, then vanished without an end record (killed
+                # with its old driver): it never finished, so it runs again
+                self.reattached.discard(bid)
+                self.queued.appendleft((item.job, item.attempt))
+                continue
             n_done += 1
             retry = (
                 res.state in (JobState.FAILED, JobState.LOST, JobState.TIMEOUT)
@@ -258,12 +266,23 @@ class Engine:
                 time.sleep(self._delay)
         return n_done
 
-    def cancel_all(self) -> list[PlannedJob]:
-        """Cancel every job this engine submitted and drop the queued ones."""
+    def cancel_all(self, wait: float = 10.0) -> list[PlannedJob]:
+        """Cancel every job this engine submitted, drop the queued ones, and wait (up to
+        ``wait`` seconds) until the backend reports the cancelled jobs gone."""
         ids = list(self.active)
         jobs = [a.job for a in self.active.values()]
         if ids:
             self.backend.cancel(ids)
+            deadline = time.monotonic() + wait
+            left = ids
+            while left and time.monotonic() < deadline:
+                try:
+                    res = self.backend.poll(left)
+                except Exception:
+                    break
+                left = [b for b, r in res.items() if not r.state.finished]
+                if left:
+                    time.sleep(0.1)
         for job in jobs:
             record_event(self.exp, job.job_id, "cancelled")
         self.active.clear()
