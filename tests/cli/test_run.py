@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 
-from cli_helpers import Project, multi_yaml
+from cli_helpers import Project, grid_yaml, multi_yaml
 
 
 def test_multiple_experiments_every_config_times_seeds(project: Project) -> None:
@@ -119,3 +121,42 @@ def test_resume_retry_failed_reruns_only_failed_jobs(project: Project) -> None:
     project.mle("resume", str(exp), "--retry-failed")
     assert len(project.counter()) == 2
     assert all(j["state"] == "done" for j in project.results(exp)["jobs"])
+
+
+def test_reproducibility_record_has_git_commit_and_diff(project: Project) -> None:
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args],
+            cwd=project.root,
+            check=True,
+            capture_output=True,
+            text=True,
+            env={
+                **os.environ,
+                "GIT_AUTHOR_NAME": "t",
+                "GIT_AUTHOR_EMAIL": "t@t",
+                "GIT_COMMITTER_NAME": "t",
+                "GIT_COMMITTER_EMAIL": "t@t",
+            },
+        ).stdout
+
+    git("init", "-q")
+    git("add", "train.py", "base.json")
+    git("commit", "-q", "-m", "init")
+    project.config("base.json", x=5.0)  # an uncommitted change
+    project.yaml("exp.yaml", multi_yaml(num_seeds=1))
+    project.mle("run", "exp.yaml")
+    [exp] = project.experiments()
+    repro = json.loads((exp / "reproducibility.json").read_text())
+    assert repro["git"]["commit"] == git("rev-parse", "HEAD").strip()
+    assert repro["git"]["dirty"] is True
+    assert '"x": 5.0' in (exp / "git.diff").read_text()
+    assert repro["python"] and repro["host"] and repro["cwd"] == str(project.root)
+
+
+def test_dry_run_of_a_search_shows_its_first_proposals(project: Project) -> None:
+    project.yaml("grid.yaml", grid_yaml(bins=3, seeds=2, batches=1, per_batch=3))
+    out = project.mle("run", "grid.yaml", "--dry-run").stdout
+    assert "3 proposals x 2 seeds = 6 jobs" in out
+    assert all(f"train_config.x={x}" in out for x in (1.0, 2.0, 3.0))
+    assert project.experiments() == [] and project.counter() == []
