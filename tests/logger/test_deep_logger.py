@@ -69,6 +69,13 @@ def test_unknown_config_key_suggests_the_close_one(exp_dir: Path) -> None:
         make(exp_dir, bogus=1)
 
 
+def test_typo_in_print_or_metric_name_fails_before_training(exp_dir: Path) -> None:
+    with pytest.raises(UnknownKeyError, match=r"print name 'integrl'.*did you mean 'integral'"):
+        make(exp_dir, what_to_print=["integrl"])
+    with pytest.raises(UnknownKeyError, match="top_k_metric_name 'loss'"):
+        make(exp_dir, save_top_k_ckpt=2, top_k_metric_name="loss")
+
+
 def test_prints_one_aligned_row_every_k_updates(
     exp_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -318,6 +318,18 @@ class Logger:
                 raise LogUpdateError(f"{opt}: expected a positive int or None, found {every!r}")
         if save_top_k_ckpt and top_k_metric_name is None:
             raise LogUpdateError("save_top_k_ckpt needs top_k_metric_name (the stat to rank by)")
+        declared_t = _check_names(time_keys or (), "time_keys")
+        declared_s = _check_names(stats_keys or (), "stats_keys")
+        if declared_t and declared_s:  # names known now: catch typos before writing anything
+            known = [*declared_t, *declared_s]
+            wanted = [("print name", n) for n in (*(time_to_print or ()), *(what_to_print or ()))]
+            if save_top_k_ckpt and top_k_metric_name is not None:
+                wanted.append(("top_k_metric_name", top_k_metric_name))
+            for what, n in wanted:
+                if n not in known:
+                    raise UnknownKeyError(
+                        f"{what} {n!r} is not tracked{did_you_mean(n, known)}; tracked: {known}"
+                    )
         self.experiment_dir = Path(experiment_dir)
         self.seed_id = int(seed_id)
         self.path = log_path(self.experiment_dir, self.seed_id)
@@ -359,8 +371,6 @@ class Logger:
                 **facts,
             }
             data = LogData({}, {}, meta, 0)
-        declared_t = _check_names(time_keys or (), "time_keys")
-        declared_s = _check_names(stats_keys or (), "stats_keys")
         for k in declared_t:
             data.time.setdefault(k, np.empty(0))
         for k in declared_s:
