@@ -64,3 +64,23 @@ def test_persistent_failure_raises_at_close_with_rows_kept(exp_dir: Path, flaky:
     got = load_log(exp_dir)  # the HDF5 file was still written at close
     assert got.time.step.tolist() == [0, 1, 2]
     assert got.finished
+
+
+def test_failed_checkpoint_warns_and_surfaces_at_close(
+    exp_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("mle_logger._artifacts.np.savez", full_disk)
+    log = Logger(exp_dir)
+    with pytest.warns(LogWriteWarning, match="could not save the checkpoint of update 0"):
+        log.update(stats={"x": 1.0}, model={"w": np.ones(2)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no second warning
+        log.update(stats={"x": 2.0}, model={"w": np.ones(2)}, save=True)
+    with pytest.raises(LogWriteError, match="2 side output"):
+        log.close()
+    assert load_log(exp_dir).stats.x.tolist() == [1.0, 2.0]

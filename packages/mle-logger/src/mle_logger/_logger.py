@@ -173,6 +173,7 @@ class _Writer:
         self.closed = False
         self.finished = False
         self.on_close: list[Any] = []
+        self.side_errors: list[str] = []  # failed checkpoints, figures, extras
 
     def save(self) -> bool:
         """Append the pending rows to the journal; on failure warn, keep them, return False."""
@@ -254,6 +255,11 @@ class _Writer:
                 f"mle-logger: saving to {self.journal.path} failed ({self.error}); "
                 f"all rows were written to {self.path} at close"
             ) from self.error
+        if self.side_errors:
+            raise LogWriteError(
+                f"mle-logger: {len(self.side_errors)} side output(s) failed, the log itself is "
+                f"complete; first: {self.side_errors[0]}"
+            )
 
 
 def _add_rows(data: LogData, time: Mapping[str, Any], stats: Mapping[str, Any], n: int) -> None:
@@ -471,13 +477,23 @@ class Logger:
         self._printer.print_row(vals)
 
     def _artifacts(self, model: Any, figure: Any, extra: Any) -> None:
+        """Side outputs of an update; an I/O error warns and is raised at close, not here."""
         row = self.n_rows - 1 if self.n_rows else 0
-        if model is not None:
-            self.save_model(model)
-        if figure is not None:
-            self.save_figure(figure, f"update_{row}")
-        if extra is not None:
-            self.save_extra(extra, f"update_{row}")
+        jobs = (
+            ("checkpoint", model, lambda: self.save_model(model)),
+            ("figure", figure, lambda: self.save_figure(figure, f"update_{row}")),
+            ("extra", extra, lambda: self.save_extra(extra, f"update_{row}")),
+        )
+        for what, obj, job in jobs:
+            if obj is None:
+                continue
+            try:
+                job()
+            except OSError as exc:
+                msg = f"mle-logger could not save the {what} of update {row} ({exc})"
+                if not self._w.side_errors:
+                    warnings.warn(msg + "; training goes on", LogWriteWarning, stacklevel=3)
+                self._w.side_errors.append(msg)
 
     def save(self) -> None:
         """Persist the rows added since the last save (a failure warns; rows stay in memory)."""
