@@ -59,6 +59,9 @@ class Backend(abc.ABC):
     #: (first, longest) seconds between polls; :class:`Queue` doubles from first to longest
     #: while nothing changes and starts over at the first change.
     poll_interval: ClassVar[tuple[float, float]] = (1.0, 30.0)
+    #: True when a QUEUED from ``_query`` is certain (the job has not started, so it has no
+    #: status file to read); a cluster's view may lag behind the job, so there the file is read.
+    _queued_is_exact: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._specs: dict[str, JobSpec] = {}
@@ -164,7 +167,7 @@ class Backend(abc.ABC):
     def _merge(self, job_id: str, native: NativeStatus | None) -> JobResult:
         """Combine the scheduler's view with the wrapper's status file into a JobResult."""
         spec = self._specs.get(job_id)
-        if native is not None and native.state is JobState.QUEUED:  # not started: no record
+        if self._queued_is_exact and native is not None and native.state is JobState.QUEUED:
             return JobResult(
                 job_id=job_id,
                 state=JobState.QUEUED,

@@ -128,6 +128,7 @@ class LocalBackend(Backend):
 
     name: ClassVar[str] = "local"
     poll_interval: ClassVar[tuple[float, float]] = (0.05, 1.0)
+    _queued_is_exact: ClassVar[bool] = True  # a queued local job has not been started
 
     def __init__(
         self,
