@@ -122,7 +122,8 @@ class DeepLogger(Logger):
         if len(w.stats.names) > self._n_stats:
             sv += [float("nan")] * (len(w.stats.names) - self._n_stats)
         self._add_row(tv, sv)
-        self._artifacts(model, figure, extra)
+        if model is not None or figure is not None or extra is not None:
+            self._artifacts(model, figure, extra)
         if save:
             w.save()
 

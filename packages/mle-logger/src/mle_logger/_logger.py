@@ -444,7 +444,8 @@ class Logger:
             sv = w.stats.row_from_mapping(stats or {}, w.n_pending)
             w.time.fixed = w.stats.fixed = True
             self._add_row(tv, sv)
-        self._artifacts(model, figure, extra)
+        if model is not None or figure is not None or extra is not None:
+            self._artifacts(model, figure, extra)
         if save:
             w.save()
 
