@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import math
 import os
 import signal
 import sys
@@ -306,8 +305,7 @@ class Driver:
             if open_props and resuming:
                 return  # finish the proposals of the interrupted run before asking anew
             resuming = False
-            limit = self._inflight_limit(search, seeds)
-            while len(proposals) < budget and len(open_props) < limit:
+            while len(proposals) < budget and self._slot_free(open_props, search):
                 params = session.ask()
                 if params is None:
                     if session.exhausted and self.progress is not None:
@@ -328,10 +326,13 @@ class Driver:
         self._on_finish = on_finish  # type: ignore[method-assign]
         self._loop(tick)
 
-    def _inflight_limit(self, search: dict[str, Any], seeds: int) -> int:
+    def _slot_free(self, open_props: dict[int, Any], search: dict[str, Any]) -> bool:
+        """Ask for another proposal? Yes while a worker would otherwise idle: fewer jobs
+        running or queued than ``max_running``; with no such cap (clusters), while fewer than
+        ``num_iter_per_batch`` proposals are being evaluated."""
         if self.spec.max_running:
-            return max(1, math.ceil(self.spec.max_running / max(1, seeds)))
-        return max(1, int(search.get("num_iter_per_batch") or 1))
+            return self.engine.n_active + self.engine.n_queued < self.spec.max_running
+        return len(open_props) < max(1, int(search.get("num_iter_per_batch") or 1))
 
     @staticmethod
     def _best_text(ev: Any) -> str:
