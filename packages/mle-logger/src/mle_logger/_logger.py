@@ -321,7 +321,7 @@ class Logger:
             if every is not None and (
                 isinstance(every, bool) or not isinstance(every, int) or every < 0
             ):
-                raise LogUpdateError(f"{opt}: expected a positive int or None, found {every!r}")
+                raise LogUpdateError(f"{opt}: expected an int >= 0 or None, found {every!r}")
         if save_top_k_ckpt and top_k_metric_name is None:
             raise LogUpdateError("save_top_k_ckpt needs top_k_metric_name (the stat to rank by)")
         declared_t = _check_names(time_keys or (), "time_keys")
