@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
+if TYPE_CHECKING:  # yaml is imported on first use: training scripts read only JSON
+    import yaml
 
 from . import _jsonc
 from .config import Config
@@ -62,6 +63,8 @@ def _read_text(path: Path) -> str:
 
 
 def _yaml_lines(node: yaml.Node, prefix: KeyPath, out: dict[KeyPath, int], path: Path) -> None:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         seen: set[str] = set()
         for key_node, value_node in node.value:
@@ -81,6 +84,8 @@ def _yaml_lines(node: yaml.Node, prefix: KeyPath, out: dict[KeyPath, int], path:
 
 
 def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
+    import yaml
+
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

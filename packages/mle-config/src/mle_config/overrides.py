@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import yaml
-
 from .errors import ConfigValidationError
 
 __all__ = ["apply_overrides", "parse_override"]
@@ -21,6 +19,8 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigValidationError(
             [f"-o {text}: expected an override of the form key.path=value, found {text!r}"]
         )
+    import yaml
+
     try:
         value = yaml.safe_load(value_text) if value_text.strip() else ""
     except yaml.YAMLError:
