@@ -60,7 +60,9 @@ class Engine:
         self.queued: deque[tuple[PlannedJob, int]] = deque()
         self.active: dict[str, _Active] = {}  # backend id -> job
         self.index: dict[str, dict[str, Any]] = {}
-        self._delay = 0.05
+        first, longest = getattr(backend, "poll_interval", (0.05, 1.0))
+        self._first, self._longest = float(first), float(longest)
+        self._delay = self._first
         self.started: set[str] = set()
         self.reattached: set[str] = set()
         if exp.queue_state.exists():
@@ -212,8 +214,9 @@ class Engine:
             record_event(self.exp, job.job_id, "submitted", backend_id=bid, attempt=attempt)
         self._save_index()
 
-    def step(self, on_finish: FinishCallback, timeout: float = 1.0) -> int:
-        """Submit what fits, wait up to ``timeout`` for a change, report finished jobs."""
+    def step(self, on_finish: FinishCallback) -> int:
+        """Submit what fits, poll all active jobs at once, report finished ones; when nothing
+        finished, wait (the backend's poll interval, doubling while nothing changes)."""
         from mle_scheduler import JobState
 
         self._submit_some()
@@ -221,10 +224,12 @@ class Engine:
             return 0
         results = self.backend.poll(list(self.active))
         n_done = 0
+        changed = False
         for bid, res in results.items():
             item = self.active[bid]
             if res.state is JobState.RUNNING and item.job.job_id not in self.started:
                 self.started.add(item.job.job_id)
+                changed = True
                 record_event(self.exp, item.job.job_id, "running", backend_id=bid)
             if not res.state.finished:
                 continue
@@ -254,17 +259,30 @@ class Engine:
                 self.queued.appendleft((item.job, item.attempt + 1))
             else:
                 on_finish(item.job, res)
-        if n_done:
-            self._delay = 0.05
+        if n_done or changed:
+            self._delay = self._first
             self._submit_some()
-        else:
-            self._delay = min(self._delay * 1.5, timeout)
-            waiter = getattr(self.backend, "wait_for_change", None)
-            if waiter is not None:
-                waiter(self._delay)
-            else:  # pragma: no cover
-                time.sleep(self._delay)
+        if not n_done:
+            self._wait(self._delay)
+            # back off while nothing changes (a shared cluster scheduler is polled gently)
+            self._delay = min(self._delay * 2, self._longest)
         return n_done
+
+    def _wait(self, delay: float) -> None:
+        """Wait up to ``delay`` s; return early when a job's wrapper records its end (read from
+        the status files beside the outputs, without asking the scheduler)."""
+        if getattr(self.backend, "name", "") == "local":
+            self.backend.wait_for_change(delay)  # wakes up when a child process exits
+            return
+        from mle_scheduler import read_status
+
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(0.25, left))
+            for item in self.active.values():
+                rec = read_status(item.spec.status_path)
+                if rec is not None and rec.finished:
+                    return
 
     def cancel_all(self, wait: float = 10.0) -> list[PlannedJob]:
         """Cancel every job this engine submitted, drop the queued ones, and wait (up to
