@@ -59,4 +59,4 @@ def test_cancel_stops_a_detached_run(project: Project) -> None:
     status = project.mle("status", str(exp)).stdout
     assert "2 cancelled" in status, status
     assert project.counter() == []
-    assert Path(exp / "queue-state.json").exists()
+    assert Path(exp / "queue-state.jsonl").exists()

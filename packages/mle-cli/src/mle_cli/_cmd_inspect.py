@@ -65,6 +65,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     from mle_scheduler import JobSpec
 
     from ._driver import driver_pid
+    from ._engine import read_index
     from ._setup import make_backend
 
     exp = open_experiment(args.experiment_dir)
@@ -74,9 +75,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
         exp.cancel_flag.touch()
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)  # the driver cancels its jobs and exits
-    index: dict[str, Any] = {}
-    if exp.queue_state.exists():
-        index = json.loads(exp.queue_state.read_text(encoding="utf-8")).get("jobs", {})
+    index = read_index(exp)
     open_ids = {
         v.job.job_id
         for v in job_views(exp)
@@ -86,7 +85,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     adopt = {}
     for job_id in open_ids:
         entry = index.get(job_id)
-        if entry and "backend_id" in entry:
+        if entry and entry.get("backend_id") and entry.get("spec"):
             adopt[str(entry["backend_id"])] = (job_id, JobSpec.from_dict(entry["spec"]))
     if adopt:
         backend.adopt({bid: spec for bid, (_, spec) in adopt.items()})

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ._layout import ExperimentDir, write_json
+from ._layout import ExperimentDir, append_jsonl, read_jsonl
 from ._plan import PlannedJob
 from ._state import record_event
 
@@ -39,6 +39,17 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def read_index(exp: ExperimentDir) -> dict[str, dict[str, Any]]:
+    """job id -> {spec, attempt, backend_id, submitted}: the later lines of the append-only
+    ``queue-state.jsonl`` update the earlier ones."""
+    index: dict[str, dict[str, Any]] = {}
+    for rec in read_jsonl(exp.queue_state):
+        job_id = str(rec.pop("job_id", ""))
+        if job_id:
+            index.setdefault(job_id, {}).update(rec)
+    return index
 
 
 class Engine:
@@ -65,21 +76,13 @@ class Engine:
         self._delay = self._first
         self.started: set[str] = set()
         self.reattached: set[str] = set()
-        if exp.queue_state.exists():
-            import json
-
-            try:
-                data = json.loads(exp.queue_state.read_text(encoding="utf-8"))
-                self.index = dict(data.get("jobs", {}))
-            except (OSError, ValueError):
-                self.index = {}
+        self.index = read_index(exp)
 
     # ------------------------------------------------------------------ bookkeeping
-    def _save_index(self) -> None:
-        write_json(
-            self.exp.queue_state,
-            {"backend": getattr(self.backend, "name", "?"), "jobs": self.index},
-        )
+    def _note(self, job_id: str, **fields: Any) -> None:
+        """Update the index entry of ``job_id`` (one appended line, never a rewrite)."""
+        self.index.setdefault(job_id, {}).update(fields)
+        append_jsonl(self.exp.queue_state, {"job_id": job_id, **fields})
 
     @property
     def n_queued(self) -> int:
@@ -154,7 +157,7 @@ class Engine:
         except Exception:
             res = None
         following = (
-            "backend_id" in entry
+            bool(entry.get("backend_id"))
             and res is not None
             and (res.state in (JobState.QUEUED, JobState.RUNNING, JobState.DONE))
         )
@@ -199,8 +202,7 @@ class Engine:
             spec = self.make_spec(job)
             specs.append(spec)
             # written before submitting: a driver killed inside submit leaves a trace
-            self.index[job.job_id] = {"attempt": attempt, "spec": spec.to_dict()}
-        self._save_index()
+            self._note(job.job_id, attempt=attempt, spec=spec.to_dict(), backend_id=None)
         try:
             ids = self.backend.submit(specs)
         except BaseException:
@@ -209,10 +211,8 @@ class Engine:
             raise
         for (job, attempt), spec, bid in zip(batch, specs, ids, strict=True):
             self.active[bid] = _Active(job, spec, attempt)
-            self.index[job.job_id]["backend_id"] = bid
-            self.index[job.job_id]["submitted"] = time.time()
+            self._note(job.job_id, backend_id=bid, submitted=time.time())
             record_event(self.exp, job.job_id, "submitted", backend_id=bid, attempt=attempt)
-        self._save_index()
 
     def step(self, on_finish: FinishCallback) -> int:
         """Submit what fits, poll all active jobs at once, report finished ones; when nothing

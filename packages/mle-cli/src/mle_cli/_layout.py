@@ -7,7 +7,7 @@
     experiment.resolved.json  the validated experiment config (overrides applied)
     configs/<key>.json     every resolved training config a job receives
     jobs.jsonl             the job table, append-only (one JSON object per planned job)
-    queue-state.json       the scheduler's state file (an index; rebuilt from run folders)
+    queue-state.jsonl      index: job id -> backend id, attempt, job spec (append-only)
     hyper_log.jsonl        searches: one line per evaluated proposal
     reproducibility.json   git commit, python, packages, host, exact command; git.diff beside it
     runs/<job_id>/         one run folder per job: the -exp_dir it gets, its logs, stdout/stderr
@@ -105,7 +105,7 @@ class ExperimentDir:
 
     @property
     def queue_state(self) -> Path:
-        return self.root / "queue-state.json"
+        return self.root / "queue-state.jsonl"
 
     @property
     def hyper_log(self) -> Path:
