@@ -4,7 +4,9 @@ results of an uninterrupted run, and no finished job runs twice."""
 from __future__ import annotations
 
 import collections
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -140,3 +142,22 @@ def test_detach_returns_at_once_and_finishes_in_background(project: Project) -> 
     status = project.mle("status", str(exp)).stdout
     assert "2 done" in status
     assert Path(exp / "driver.log").exists()
+
+
+def test_resume_repairs_a_proposal_cut_short_by_a_crash(project: Project) -> None:
+    """A crash between the job rows of one proposal, before its hyper-log line: resume adds
+    the missing job and evaluates the proposal with all its seeds."""
+    project.yaml("grid.yaml", grid_yaml(bins=2, seeds=2, batches=1, per_batch=2))
+    project.mle("run", "grid.yaml")
+    [exp] = project.experiments()
+    reference = project.results(exp)
+    jobs = (exp / "jobs.jsonl").read_text().splitlines()
+    (exp / "jobs.jsonl").write_text("\n".join(jobs[:-1]) + "\n")  # last seed row never written
+    lost = json.loads(jobs[-1])["job_id"]
+    shutil.rmtree(exp / "runs" / lost)  # ... so that job never ran
+    hyper = (exp / "hyper_log.jsonl").read_text().splitlines()
+    (exp / "hyper_log.jsonl").write_text("\n".join(hyper[:-1]) + "\n")
+    project.mle("resume", str(exp))
+    assert _summary(project.results(exp)) == _summary(reference)
+    assert len((exp / "hyper_log.jsonl").read_text().splitlines()) == 2
+    assert len(project.counter()) == 5  # 4 runs, then the lost row's job once more

@@ -254,6 +254,16 @@ class Driver:
         for job in jobs:
             if job.proposal is not None:
                 proposals.setdefault(job.proposal, []).append(job)
+        for idx, pjobs in proposals.items():  # a crash may have cut a proposal's rows short
+            have = {j.job_id for j in pjobs}
+            missing = [
+                j
+                for j in plan_proposal_jobs(self.spec, idx, pjobs[0].params)
+                if j.job_id not in have
+            ]
+            if missing and idx not in told:
+                write_job_configs(self.exp, self.spec, missing)
+                pjobs.extend(missing)
         final = self._already_final()
         self.progress = Progress(
             budget * seeds, self.spec.project_name, quiet=self.quiet, stream=self.stream

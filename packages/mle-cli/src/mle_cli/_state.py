@@ -79,6 +79,8 @@ def job_views(exp: ExperimentDir, jobs: list[PlannedJob] | None = None) -> list[
             code = st["exit_code"]
             if state not in ("timeout", "cancelled"):
                 state = "done" if code == 0 else "failed"
+        elif st is None and state in ("done", "failed"):
+            state = "lost"  # the run folder lost its record: nothing proves the job ran
         elif st is not None and state in ("pending", "queued", "submitted"):
             state = "running"
         elif state in ("submitted", "retrying"):
