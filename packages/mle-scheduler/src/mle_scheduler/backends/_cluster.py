@@ -14,12 +14,13 @@ from shlex import quote
 
 from .._script import render_script
 from .._types import JobSpec, Resources
-from ..errors import BackendUnavailableError, SubmitError
+from ..errors import BackendUnavailableError, SchedulerError, SubmitError
 
 __all__ = [
     "IncrementalLog",
     "StatusWatch",
     "array_driver",
+    "cancel_command",
     "dry_run_text",
     "expand_tasks",
     "group_by_shape",
@@ -72,6 +73,38 @@ def run_command(
             f"{what} failed with exit code {res.returncode}: {' '.join(map(quote, argv))}\n{msg}"
         )
     return res.stdout
+
+
+def cancel_command(argv: Sequence[str], benign: Sequence[str]) -> None:
+    """Run a cancel command (``qdel``, ``scancel``) for many ids at once.
+
+    Lines of its output that contain one of the ``benign`` phrases (a job that already ended,
+    a deletion being registered) are not errors; any other output of a failing call raises
+    :class:`SchedulerError` with the command's own message.
+    """
+    argv = list(argv)
+    try:
+        res = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise SchedulerError(f"{argv[0]} failed: {exc}") from None
+    if res.returncode == 0:
+        return
+    problems = [
+        line
+        for line in (res.stdout + res.stderr).splitlines()
+        if line.strip() and not any(phrase in line for phrase in benign)
+    ]
+    if problems:
+        raise SchedulerError(
+            f"{argv[0]} failed with exit code {res.returncode}: " + "\n".join(problems)
+        )
 
 
 def script_path(spec: JobSpec) -> Path:

@@ -678,29 +678,9 @@ class SGEBackend(Backend):
                 raise SchedulerError("DRMAA could not cancel: " + "; ".join(problems))
             return
         self._count("qdel")
-        try:
-            res = subprocess.run(
-                ["qdel", *ids],
-                capture_output=True,
-                text=True,
-                timeout=_cluster.COMMAND_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SchedulerError(f"qdel failed: {exc}") from None
-        if res.returncode != 0:
-            problems = [
-                line
-                for line in (res.stdout + res.stderr).splitlines()
-                if line.strip()
-                and "does not exist" not in line
-                and "registered the job" not in line
-                and "has deleted" not in line
-            ]
-            if problems:
-                raise SchedulerError(
-                    f"qdel failed with exit code {res.returncode}: " + "\n".join(problems)
-                )
+        _cluster.cancel_command(
+            ["qdel", *ids], benign=("does not exist", "registered the job", "has deleted")
+        )
 
 
 def _default_name(spec: JobSpec | None) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from shlex import quote
@@ -392,27 +391,8 @@ class SlurmBackend(Backend):
 
     def _cancel(self, ids: list[str]) -> None:
         self.calls["scancel"] = self.calls.get("scancel", 0) + 1
-        try:
-            res = subprocess.run(
-                ["scancel", *ids],
-                capture_output=True,
-                text=True,
-                timeout=_cluster.COMMAND_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise SchedulerError(f"scancel failed: {exc}") from None
-        if res.returncode == 0:
-            return
         # Jobs that already ended are not an error; anything else is.
-        problems = [
-            line
-            for line in res.stderr.splitlines()
-            if line.strip()
-            and "already completing or completed" not in line
-            and "Invalid job id specified" not in line
-        ]
-        if problems:
-            raise SchedulerError(
-                f"scancel failed with exit code {res.returncode}: " + "\n".join(problems)
-            )
+        _cluster.cancel_command(
+            ["scancel", *ids],
+            benign=("already completing or completed", "Invalid job id specified"),
+        )
