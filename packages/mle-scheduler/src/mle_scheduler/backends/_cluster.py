@@ -3,6 +3,7 @@ writing job scripts, grouping same-shaped jobs into arrays, and the array driver
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -19,6 +20,7 @@ from ..errors import BackendUnavailableError, SchedulerError, SubmitError
 __all__ = [
     "IncrementalLog",
     "StatusWatch",
+    "all_or_nothing",
     "array_driver",
     "cancel_command",
     "dry_run_text",
@@ -105,6 +107,22 @@ def cancel_command(argv: Sequence[str], benign: Sequence[str]) -> None:
         raise SchedulerError(
             f"{argv[0]} failed with exit code {res.returncode}: " + "\n".join(problems)
         )
+
+
+@contextlib.contextmanager
+def all_or_nothing(
+    ids: Sequence[str | None], cancel: Callable[[list[str]], None]
+) -> Iterator[None]:
+    """Submit inside this block, filling ``ids``; on any error cancel what was already
+    submitted, so half a submission is never left running behind the error."""
+    try:
+        yield
+    except BaseException:
+        done = [i for i in ids if i is not None]
+        if done:
+            with contextlib.suppress(SchedulerError):
+                cancel(done)
+        raise
 
 
 def script_path(spec: JobSpec) -> Path:

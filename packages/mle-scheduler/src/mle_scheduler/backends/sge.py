@@ -347,7 +347,7 @@ class SGEBackend(Backend):
     # ------------------------------------------------------------------ submit
     def _submit(self, specs: list[JobSpec]) -> list[str]:
         ids: list[str | None] = [None] * len(specs)
-        try:
+        with _cluster.all_or_nothing(ids, self._cancel):
             for group in _cluster.group_by_shape(specs, self.array_min):
                 if len(group) == 1:
                     ids[group[0]] = self._submit_one(specs[group[0]])
@@ -355,12 +355,6 @@ class SGEBackend(Backend):
                     got = self._submit_array([specs[i] for i in group])
                     for i, job_id in zip(group, got, strict=True):
                         ids[i] = job_id
-        except BaseException:
-            done = [i for i in ids if i is not None]
-            if done:  # never leave half a submission running behind an error
-                with contextlib.suppress(SchedulerError):
-                    self._cancel(done)
-            raise
         now = time.monotonic()
         submitted = [i for i in ids if i is not None]
         for key, spec in zip(submitted, specs, strict=True):

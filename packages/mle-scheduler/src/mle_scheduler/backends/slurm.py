@@ -17,7 +17,6 @@ no accounting daemon):
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -250,7 +249,7 @@ class SlurmBackend(Backend):
 
     def _submit(self, specs: list[JobSpec]) -> list[str]:
         ids: list[str | None] = [None] * len(specs)
-        try:
+        with _cluster.all_or_nothing(ids, self._cancel):
             for group in _cluster.group_by_shape(specs, self.array_min):
                 if len(group) == 1:
                     spec = specs[group[0]]
@@ -262,12 +261,6 @@ class SlurmBackend(Backend):
                         chunk, self._submit_array([specs[i] for i in chunk]), strict=True
                     ):
                         ids[i] = job_id
-        except BaseException:
-            done = [i for i in ids if i is not None]
-            if done:  # never leave half a submission running behind an error
-                with contextlib.suppress(SchedulerError):
-                    self._cancel(done)
-            raise
         submitted = [i for i in ids if i is not None]
         for key, spec in zip(submitted, specs, strict=True):
             self._watch.add(key, spec.status_path)
