@@ -56,3 +56,29 @@ def test_failed_seed_counts_as_failed_not_as_a_score(project: Project) -> None:
         assert c["n_failed"] == 1 and c["score_mean"] == 3 * c["params"]["train_config.x"]
     lines = [json.loads(x) for x in (exp / "hyper_log.jsonl").read_text().splitlines()]
     assert all(x["scores"][1] is None for x in lines)
+
+
+def test_reload_log_continues_an_earlier_search(project: Project) -> None:
+    """`reload_log: true` starts a new experiment whose strategy knows the earlier one's
+    evaluations: a grid goes on with the points not yet evaluated, never repeating one."""
+    project.yaml("grid.yaml", grid_yaml(bins=4, seeds=1, batches=1, per_batch=2))
+    project.mle("run", "grid.yaml")
+    res = project.mle("run", "grid.yaml", "-o", "param_search_args.reload_log=true")
+    first, second = project.experiments()
+    assert "continuing the search recorded in" in res.stdout
+    xs = [
+        sorted(c["params"]["train_config.x"] for c in project.results(exp)["configs"])
+        for exp in (first, second)
+    ]
+    assert xs == [[1.0, 2.0], [3.0, 4.0]]
+    assert len(project.counter()) == 4  # no point was trained twice
+
+
+def test_reload_log_without_an_earlier_search_warns_once(project: Project) -> None:
+    data = grid_yaml(bins=2, seeds=1, batches=1, per_batch=2)
+    data["param_search_args"]["reload_log"] = True
+    project.yaml("grid.yaml", data)
+    res = project.mle("run", "grid.yaml")
+    assert res.stderr.count("no earlier hyper log") == 1
+    [exp] = project.experiments()
+    assert len(project.results(exp)["configs"]) == 2

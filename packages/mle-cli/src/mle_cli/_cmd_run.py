@@ -79,11 +79,6 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         from ._search import build_strategy
 
         build_strategy(dict(spec.search or {}))  # a bad search space fails now, too
-        if (spec.search or {}).get("reload_log"):
-            _warn(
-                "param_search_args.reload_log: a new experiment starts a new hyper log; "
-                "to continue an earlier search run `mle resume EXPERIMENT_DIR`"
-            )
     python, warning = pick_python(spec, cwd)
     if warning:
         _warn(warning)
@@ -98,7 +93,21 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     write_record(exp.repro, exp.git_diff, argv, cwd)
     if not spec.is_search:
         write_job_configs(exp, spec, plan_static_jobs(spec))
-    write_json(exp.marker, marker_for(spec, python, cwd, argv))
+    marker = marker_for(spec, python, cwd, argv)
+    if spec.is_search and (spec.search or {}).get("reload_log"):
+        from ._search import find_earlier_hyper_log
+
+        earlier = find_earlier_hyper_log(spec.experiment_dir, spec.project_name, exp.root)
+        if earlier is None:
+            _warn(
+                f"param_search_args.reload_log: no earlier hyper log of project "
+                f"{spec.project_name!r} below {spec.experiment_dir}; starting a new search"
+            )
+        else:
+            marker["search"]["reload_from"] = str(earlier)
+            if not args.quiet:
+                print(f"continuing the search recorded in {earlier}")
+    write_json(exp.marker, marker)
     if args.detach:
         pid = spawn_detached(exp)
         print(

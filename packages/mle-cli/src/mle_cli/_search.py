@@ -33,6 +33,28 @@ def build_strategy(search: dict[str, Any]) -> Any:
     )
 
 
+def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Path) -> Path | None:
+    """The hyper log of the newest earlier search of ``project_name`` below
+    ``experiment_dir`` (for ``param_search_args.reload_log``), or None."""
+    import json
+
+    candidates = []
+    for marker in experiment_dir.glob("*/mle-experiment.json"):
+        root = marker.parent
+        if root == exclude:
+            continue
+        try:
+            doc = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            continue
+        if doc.get("project_name") != project_name or not doc.get("search"):
+            continue
+        log = hyper_log_path(ExperimentDir(root), doc["search"])
+        if log.is_file() and log.stat().st_size > 0:
+            candidates.append((str(doc.get("created") or ""), root.name, log))
+    return max(candidates)[2] if candidates else None
+
+
 class SearchSession:
     """A strategy resumed from the hyper log, plus the log it appends to."""
 
@@ -43,8 +65,12 @@ class SearchSession:
         self.strategy = build_strategy(search)
         self.log = HyperLog(hyper_log_path(exp, search))  # already .jsonl: no warning
         self.records = list(self.log.read())
-        if self.records:
-            self.strategy.resume_from(self.records)
+        # reload_log: the evaluations of an earlier experiment's search inform this one
+        # (grid skips its points, SMBO refits on them); they count against neither budget.
+        prior = search.get("reload_from")
+        earlier = list(HyperLog(Path(prior)).read()) if prior else []
+        if earlier or self.records:
+            self.strategy.resume_from(earlier + self.records)
 
     def told(self) -> set[int]:
         """Proposal numbers already in the hyper log."""
