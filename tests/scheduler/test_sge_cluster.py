@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import socket
 import time
 from pathlib import Path
@@ -13,19 +12,9 @@ from pathlib import Path
 import pytest
 from mle_scheduler import JobSpec, JobState, Queue, Resources, SubmitError, get_backend
 from mle_scheduler.backends.sge import SGEBackend
-from mle_scheduler.errors import BackendUnavailableError
+from sge_helpers import drmaa_backend
 
 pytestmark = pytest.mark.sge
-
-
-def drmaa_backend() -> SGEBackend:
-    """An SGEBackend that must use DRMAA; skips (fails in CI) when the library cannot load."""
-    try:
-        return SGEBackend(use_drmaa=True)
-    except BackendUnavailableError as exc:
-        if os.environ.get("MLE_REQUIRE_CLUSTER") == "1":
-            pytest.fail(f"DRMAA is required in CI: {exc}", pytrace=False)
-        pytest.skip(f"DRMAA not loadable here (eval scripts/cluster/sge-single-node.sh env): {exc}")
 
 
 @pytest.fixture(params=["drmaa", "qsub"])

@@ -326,10 +326,10 @@ def validate_experiment(
     for section in REQUIRED_SECTIONS.get(job_type, ()):
         if section not in raw.data and section != "single_job_args":
             problems.add((section,), f"expected a mapping for job_type {job_type!r}, found nothing")
-    out.setdefault(
-        "single_job_args",
-        _check_section(problems, ("single_job_args",), {}, SECTIONS["single_job_args"]),
-    )
+    if "single_job_args" not in out:  # optional section: its defaults still apply
+        out["single_job_args"] = _check_section(
+            problems, ("single_job_args",), {}, SECTIONS["single_job_args"]
+        )
     meta = out.get("meta_job_args", {})
     multi = out.get("multi_experiment_args")
     if (

@@ -38,6 +38,13 @@ COMMAND_TIMEOUT = 120.0
 MAX_POLL_FAILURES = 5
 
 
+def _invoke(argv: list[str], timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run a scheduler command: no shell, no stdin, output captured as text."""
+    return subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, check=False, stdin=subprocess.DEVNULL
+    )
+
+
 def run_command(
     argv: Sequence[str],
     *,
@@ -53,14 +60,7 @@ def run_command(
     """
     argv = list(argv)
     try:
-        res = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        res = _invoke(argv, timeout)
     except FileNotFoundError:
         raise BackendUnavailableError(
             f"{what}: {argv[0]!r} is not on PATH; is the scheduler's client installed?"
@@ -86,14 +86,7 @@ def cancel_command(argv: Sequence[str], benign: Sequence[str]) -> None:
     """
     argv = list(argv)
     try:
-        res = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
+        res = _invoke(argv, COMMAND_TIMEOUT)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SchedulerError(f"{argv[0]} failed: {exc}") from None
     if res.returncode == 0:
