@@ -2,7 +2,8 @@
 
 Training side: :class:`Logger` (``update``/``save``/``close``) and the seed-compatible
 :class:`DeepLogger` (``update_log``/``save_log``). Reading side: :func:`load_log`,
-:func:`aggregate_logs`, :func:`merge_logs`, :func:`score_log`, :func:`load_checkpoint`.
+:func:`aggregate_logs`, :func:`merge_logs`, :func:`score_log`, :func:`load_checkpoint`; the one
+scoring rule for tools (:func:`score_series`, :func:`is_score`, :func:`summarize_scores`).
 The reading side is imported on first use, so ``import mle_logger`` stays light on a compute node.
 """
 
@@ -27,13 +28,15 @@ from .errors import (
     LogWriteWarning,
     MissingDependencyError,
     MleLoggerError,
+    NonFiniteScoreError,
     PickleRefusedError,
+    ScoreError,
     UnknownKeyError,
     UnsupportedObjectError,
 )
 
 if TYPE_CHECKING:
-    from ._aggregate import Summary
+    from ._aggregate import ScoreSummary, Summary, summarize, summarize_scores
     from ._artifacts import load_checkpoint, load_extra
     from ._load import (
         AggregatedLog,
@@ -44,10 +47,22 @@ if TYPE_CHECKING:
         load_seed_logs,
     )
     from ._merge import fold_log, merge_logs
-    from ._score import score_log
+    from ._score import (
+        NO_VALUE_REASON,
+        NON_FINITE_REASON,
+        PROBLEM_TYPES,
+        ProblemType,
+        is_score,
+        score_log,
+        score_series,
+        score_with_reason,
+    )
 
 _LAZY = {
+    "ScoreSummary": "._aggregate",
     "Summary": "._aggregate",
+    "summarize": "._aggregate",
+    "summarize_scores": "._aggregate",
     "load_checkpoint": "._artifacts",
     "load_extra": "._artifacts",
     "AggregatedLog": "._load",
@@ -58,7 +73,14 @@ _LAZY = {
     "load_seed_logs": "._load",
     "merge_logs": "._merge",
     "fold_log": "._merge",
+    "NO_VALUE_REASON": "._score",
+    "NON_FINITE_REASON": "._score",
+    "PROBLEM_TYPES": "._score",
+    "ProblemType": "._score",
+    "is_score": "._score",
     "score_log": "._score",
+    "score_series": "._score",
+    "score_with_reason": "._score",
 }
 
 
@@ -76,6 +98,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "NON_FINITE_REASON",
+    "NO_VALUE_REASON",
+    "PROBLEM_TYPES",
     "AggregatedLog",
     "DeepLogger",
     "EmptyLogError",
@@ -90,7 +115,11 @@ __all__ = [
     "LoggerClosedError",
     "MissingDependencyError",
     "MleLoggerError",
+    "NonFiniteScoreError",
     "PickleRefusedError",
+    "ProblemType",
+    "ScoreError",
+    "ScoreSummary",
     "SeedLog",
     "SeedLogs",
     "Summary",
@@ -99,6 +128,7 @@ __all__ = [
     "__version__",
     "aggregate_logs",
     "fold_log",
+    "is_score",
     "journal_path",
     "load_checkpoint",
     "load_extra",
@@ -107,4 +137,8 @@ __all__ = [
     "log_path",
     "merge_logs",
     "score_log",
+    "score_series",
+    "score_with_reason",
+    "summarize",
+    "summarize_scores",
 ]

@@ -1,4 +1,5 @@
-"""Statistics over seeds of unequal length: masked per row index, never truncated."""
+"""Statistics over seeds: masked learning-curve bands (unequal lengths, never truncated) and the
+summary of one score per seed. Both use the sample std (ddof=1) and a Student-t 95% interval."""
 
 from __future__ import annotations
 
@@ -65,15 +66,12 @@ class Summary:
         return len(self.mean)
 
 
-def summarize(
-    arrays: Sequence[np.ndarray], percentiles: Sequence[float] = DEFAULT_PERCENTILES
-) -> Summary:
-    """Mean, sample std, standard error, t-based 95% interval of the mean and percentiles.
+def _moments(data: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per column of ``data`` (NaN = missing): count, mean, std (ddof=1), stderr, t-interval.
 
-    Row ``i`` uses the seeds that logged a row ``i`` (masking); NaN values count as missing.
+    The one place the statistics are computed: :func:`summarize` and :func:`summarize_scores`
+    both call it, so a band and a score summary of the same numbers agree to the last bit.
     """
-    m = stack([np.asarray(a, dtype=np.float64) for a in arrays])
-    data = m.filled(np.nan)
     count = np.sum(~np.isnan(data), axis=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -83,7 +81,22 @@ def summarize(
         stderr = std / np.sqrt(np.maximum(count, 1))
         tq = np.array([t975(int(c) - 1) for c in count])
         half = tq * stderr
-        qs = [float(q) for q in percentiles]
+    return count, mean, std, stderr, mean - half, mean + half
+
+
+def summarize(
+    arrays: Sequence[np.ndarray], percentiles: Sequence[float] = DEFAULT_PERCENTILES
+) -> Summary:
+    """Mean, sample std, standard error, t-based 95% interval of the mean and percentiles.
+
+    Row ``i`` uses the seeds that logged a row ``i`` (masking); NaN values count as missing.
+    """
+    m = stack([np.asarray(a, dtype=np.float64) for a in arrays])
+    data = m.filled(np.nan)
+    count, mean, std, stderr, ci_low, ci_high = _moments(data)
+    qs = [float(q) for q in percentiles]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         pct = (
             np.nanpercentile(data, [*qs, 50.0], axis=0) if data.size else np.empty((len(qs) + 1, 0))
         )
@@ -91,9 +104,63 @@ def summarize(
         mean=mean,
         std=std,
         stderr=stderr,
-        ci_low=mean - half,
-        ci_high=mean + half,
+        ci_low=ci_low,
+        ci_high=ci_high,
         median=pct[-1],
         percentiles={q: pct[i] for i, q in enumerate(qs)},
         count=count,
     )
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """One run's score over its seeds. ``n`` seeds gave a score, ``n_failed`` did not (no value,
+    or a non-finite one: see :func:`mle_logger.is_score`). ``mean`` is None when ``n == 0``;
+    ``std`` (ddof=1), ``stderr`` and the Student-t 95% interval ``ci_low``/``ci_high`` are None
+    when ``n < 2``. Every field is a plain float, int or None, so it is valid JSON as is."""
+
+    mean: float | None
+    std: float | None
+    stderr: float | None
+    ci_low: float | None
+    ci_high: float | None
+    n: int
+    n_failed: int
+
+    def as_dict(self) -> dict[str, float | int | None]:
+        """The fields by name (strictly valid JSON: no NaN, no Infinity)."""
+        return {
+            "mean": self.mean,
+            "std": self.std,
+            "stderr": self.stderr,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "n": self.n,
+            "n_failed": self.n_failed,
+        }
+
+
+def _opt(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def summarize_scores(scores: Sequence[float | None]) -> ScoreSummary:
+    """Mean, std (ddof=1), standard error and Student-t 95% interval of per-seed scores.
+
+    Entries that are not scores (None, NaN, +-inf, non-numbers) count as failed seeds and are
+    left out of the statistics: one rule, the one of :func:`mle_logger.is_score`.
+    """
+    from ._score import is_score
+
+    if isinstance(scores, (str, bytes)) or not isinstance(scores, Sequence):
+        from .errors import ScoreError
+
+        raise ScoreError(f"scores: expected a sequence of floats or None, found {scores!r}")
+    good = [float(s) for s in scores if is_score(s)]
+    n_failed = len(scores) - len(good)
+    if not good:
+        return ScoreSummary(None, None, None, None, None, 0, n_failed)
+    data = np.asarray(good, dtype=np.float64).reshape(-1, 1)
+    _, mean, std, stderr, lo, hi = (float(a[0]) for a in _moments(data))
+    n = len(good)
+    return ScoreSummary(_opt(mean), _opt(std), _opt(stderr), _opt(lo), _opt(hi), n, n_failed)

@@ -18,7 +18,9 @@ __all__ = [
     "LoggerClosedError",
     "MissingDependencyError",
     "MleLoggerError",
+    "NonFiniteScoreError",
     "PickleRefusedError",
+    "ScoreError",
     "UnknownKeyError",
     "UnsupportedObjectError",
 ]
@@ -76,5 +78,14 @@ class LogBusyError(MleLoggerError, RuntimeError):
     """The log's writer process still runs on this host; folding it now would lose rows."""
 
 
-class EmptyLogError(MleLoggerError, ValueError):
+class ScoreError(MleLoggerError, ValueError):
+    """A score cannot be computed: unknown ``problem_type``, values that are not numbers, or
+    (subclasses) no value, or no finite value, for the metric."""
+
+
+class EmptyLogError(ScoreError):
     """A score was asked of a log that holds no value for the metric."""
+
+
+class NonFiniteScoreError(EmptyLogError):
+    """The metric's values reduce to inf, -inf or NaN, which is not a score (the run failed)."""
