@@ -83,8 +83,10 @@ def test_torn_journal_tail_is_ignored_and_cut_before_appending(tmp_path: Path) -
     log.update(time={"step": 0}, stats={"v": 1.0}, save=True)
     log.update(time={"step": 1}, stats={"v": 2.0}, save=True)
     journal = log._w.journal.path
-    log._finalizer.detach()  # simulate a kill: no close, no fold
+    log._finalizer.detach()  # simulate a kill: no close, no fold, the lock dies with it
     log._w.journal.close()
+    assert log._w.lock is not None
+    log._w.lock.release()
     with journal.open("ab") as fh:  # a save cut short in the middle of its line
         fh.write(b'{"i":2,"n":1,"time":{"step":[2]},"sta')
     assert load_log(tmp_path).stats.v.tolist() == [1.0, 2.0]

@@ -104,6 +104,8 @@ def test_retry_after_a_crash_sets_the_unfinished_log_aside(exp_dir: Path) -> Non
     crashed.save_log()
     crashed._finalizer.detach()  # the job died here
     crashed._w.journal.close()
+    assert crashed._w.lock is not None
+    crashed._w.lock.release()  # a killed process's lock dies with it
     with pytest.warns(RuntimeWarning, match=r"kept as seed_3\.attempt_1\.hdf5"):
         retry = make(exp_dir, verbose=False)
     retry.update_log([2], [2.0])

@@ -31,6 +31,8 @@ def test_reload_after_a_crash_keeps_every_saved_row(exp_dir: Path) -> None:
     log.update(time={"step": 1}, stats={"x": 1.5})  # never saved: lost with the crash
     log._finalizer.detach()  # the process dies here: no close, no fold
     log._w.journal.close()
+    assert log._w.lock is not None
+    log._w.lock.release()  # a killed process's lock dies with it
     crashed = load_log(exp_dir)
     assert crashed.stats.x.tolist() == [0.5] and not crashed.finished
     with Logger(exp_dir, reload=True) as again:

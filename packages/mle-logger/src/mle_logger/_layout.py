@@ -25,6 +25,11 @@ def journal_path(log_file: Path) -> Path:
     return log_file.with_suffix(".journal")
 
 
+def lock_path(log_file: Path) -> Path:
+    """The writer's lock file ``seed_<seed_id>.lock`` (exists while a writer runs)."""
+    return log_file.with_suffix(".lock")
+
+
 def seed_dir(experiment_dir: str | Path, kind: str, seed_id: int) -> Path:
     """``<experiment_dir>/<kind>/seed_<seed_id>`` for models, figures and extras."""
     return Path(experiment_dir) / kind / f"seed_{seed_id}"

@@ -22,9 +22,11 @@ from ._layout import (
     MODELS_DIR,
     TBOARD_DIR,
     journal_path,
+    lock_path,
     log_path,
     seed_dir,
 )
+from ._lock import WriterLock, acquire
 from ._meta import now_iso, run_facts
 from ._printer import RowPrinter
 from ._storage import LogData, read_log, write_log
@@ -174,6 +176,7 @@ class _Writer:
         self.finished = False
         self.on_close: list[Any] = []
         self.side_errors: list[str] = []  # failed checkpoints, figures, extras
+        self.lock: WriterLock | None = None
 
     def save(self) -> bool:
         """Append the pending rows to the journal; on failure warn, keep them, return False."""
@@ -220,6 +223,13 @@ class _Writer:
             return
         self.closed = True
         self.finished = finished
+        try:
+            self._finish(finished, error)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+    def _finish(self, finished: bool, error: str | None) -> None:
         for fn in self.on_close:
             try:
                 fn()
@@ -340,6 +350,41 @@ class Logger:
         self.seed_id = int(seed_id)
         self.path = log_path(self.experiment_dir, self.seed_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        lock = acquire(lock_path(self.path), self.path)  # before anything of the log is touched
+        try:
+            w = self._open(config, config_fname, reload, overwrite, declared_t, declared_s, fsync)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        self._w = w
+        try:
+            self._init_outputs(
+                time_to_print,
+                what_to_print,
+                print_every_k_updates,
+                tboard_fname,
+                (save_every_k_ckpt, save_top_k_ckpt, top_k_metric_name, top_k_minimize_metric),
+            )
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+        w.lock = lock
+        self._finalizer = weakref.finalize(self, _finish_at_exit, w)
+        _watch_interpreter_exit()
+
+    def _open(
+        self,
+        config: Mapping[str, Any] | None,
+        config_fname: str | os.PathLike[str] | None,
+        reload: bool,
+        overwrite: bool,
+        declared_t: list[str],
+        declared_s: list[str],
+        fsync: bool,
+    ) -> _Writer:
+        """Prepare the HDF5 file (fresh, reloaded or replacing a failed attempt); the writer."""
         jpath = journal_path(self.path)
         for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):  # from a killed fold
             stale.unlink(missing_ok=True)
@@ -362,9 +407,9 @@ class Logger:
             data.meta["n_resumes"] = int(data.meta.get("n_resumes", 0)) + 1
             data.meta["resume_time"] = now_iso()
         else:
-            if exists:
-                self.path.unlink(missing_ok=True)
+            if exists:  # the journal first: a reader never pairs it with the fresh file
                 jpath.unlink(missing_ok=True)
+                self.path.unlink(missing_ok=True)
             meta: dict[str, Any] = {
                 "seed_id": self.seed_id,
                 "experiment_dir": str(self.experiment_dir),
@@ -391,8 +436,17 @@ class Logger:
             w.stats.add_name(k, 0)
         w.time.fixed = bool(declared_t)
         w.stats.fixed = bool(declared_s)
-        self._w = w
+        return w
 
+    def _init_outputs(
+        self,
+        time_to_print: Sequence[str] | None,
+        what_to_print: Sequence[str] | None,
+        print_every_k_updates: int | None,
+        tboard_fname: str | None,
+        ckpt_args: tuple[int | None, int | None, str | None, bool],
+    ) -> None:
+        w = self._w
         self._print_names = [*(time_to_print or ()), *(what_to_print or ())]
         self._print_every = print_every_k_updates or 1
         self._printer = RowPrinter(self._print_names) if self._print_names else None
@@ -411,14 +465,7 @@ class Logger:
                 w.on_close.append(sink.close)
 
         self._ckpt: Any = None
-        self._ckpt_args = (
-            save_every_k_ckpt,
-            save_top_k_ckpt,
-            top_k_metric_name,
-            top_k_minimize_metric,
-        )
-        self._finalizer = weakref.finalize(self, _finish_at_exit, w)
-        _watch_interpreter_exit()
+        self._ckpt_args = ckpt_args
 
     # -- writing -----------------------------------------------------------------------------
     def update(
@@ -590,14 +637,14 @@ def _set_aside(path: Path, jpath: Path) -> None:
     while path.with_suffix(f".attempt_{k}.hdf5").exists():
         k += 1
     target = path.with_suffix(f".attempt_{k}.hdf5")
+    if jpath.exists():  # the journal first: a reader never pairs it with the fresh file
+        os.replace(jpath, target.with_suffix(".journal"))
     if path.exists():
         os.replace(path, target)
-    if jpath.exists():
-        os.replace(jpath, target.with_suffix(".journal"))
     warnings.warn(
         f"{path} is an unfinished log of an earlier attempt; kept as {target.name}, starting fresh",
         RuntimeWarning,
-        stacklevel=3,
+        stacklevel=4,
     )
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ._layout import MERGED_NAME, find_seed_logs, journal_path
+from ._layout import MERGED_NAME, find_seed_logs, journal_path, lock_path
+from ._lock import acquire
 from ._storage import read_log, write_log, write_merged
 from .errors import LogBusyError, LogNotFoundError
 
@@ -43,14 +44,19 @@ def fold_log(path: str | os.PathLike[str], *, force: bool = False) -> list[Path]
         jpath = journal_path(f)
         if not jpath.exists():
             continue
-        data = read_log(f)
-        if not force and _writer_alive(data.meta):
-            raise LogBusyError(
-                f"{f}: its writer (pid {data.meta.get('pid')}) is still running; "
-                "fold it after the run ends (or pass force=True)"
-            )
-        write_log(f, data)
-        jpath.unlink(missing_ok=True)
+        lock = None if force else acquire(lock_path(f), f)  # LogBusyError while a writer runs
+        try:
+            data = read_log(f)
+            if not force and lock is None and _writer_alive(data.meta):  # no lock support
+                raise LogBusyError(
+                    f"{f}: its writer (pid {data.meta.get('pid')}) is still running; "
+                    "fold it after the run ends (or pass force=True)"
+                )
+            write_log(f, data)
+            jpath.unlink(missing_ok=True)
+        finally:
+            if lock is not None:
+                lock.release()
         folded.append(f)
     return folded
 
