@@ -10,16 +10,19 @@ and an append-only JSON-lines hyper log to resume from.
 
 from .__about__ import __version__
 from ._coordinate import CoordinateSearch
-from ._factory import STRATEGIES, make_strategy
+from ._factory import ENTRY_POINT_GROUP, STRATEGIES, available_strategies, make_strategy
 from ._grid import GridSearch
-from ._hyperlog import HyperLog
+from ._hyperlog import HyperLog, HyperLogRecord
+from ._loop import SearchLoop
 from ._params import CategoricalParam, IntegerParam, Param, RealParam, canonical_name
 from ._random import RandomSearch
 from ._results import Evaluation, aggregate_scores
 from ._smbo import ACQ_FUNCTIONS, BASE_ESTIMATORS, SMBOSearch
 from ._space import Space, to_nested
 from ._strategy import Strategy
+from ._trial import Trial
 from .errors import (
+    MleSearchError,
     SearchConfigError,
     SearchDependencyError,
     SearchError,
@@ -31,13 +34,16 @@ from .errors import (
 __all__ = [
     "ACQ_FUNCTIONS",
     "BASE_ESTIMATORS",
+    "ENTRY_POINT_GROUP",
     "STRATEGIES",
     "CategoricalParam",
     "CoordinateSearch",
     "Evaluation",
     "GridSearch",
     "HyperLog",
+    "HyperLogRecord",
     "IntegerParam",
+    "MleSearchError",
     "Param",
     "RandomSearch",
     "RealParam",
@@ -46,12 +52,15 @@ __all__ = [
     "SearchDependencyError",
     "SearchError",
     "SearchInputError",
+    "SearchLoop",
     "SearchSpaceError",
     "SearchStateError",
     "Space",
     "Strategy",
+    "Trial",
     "__version__",
     "aggregate_scores",
+    "available_strategies",
     "canonical_name",
     "make_strategy",
     "to_nested",

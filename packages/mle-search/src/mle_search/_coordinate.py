@@ -147,8 +147,7 @@ class CoordinateSearch(Strategy):
                 break
         return out
 
-    @property
-    def exhausted(self) -> bool:
+    def _exhausted(self) -> bool:
         while not self._queue and not self._busy() and self._step < self._n_sweeps:
             self._advance()
         return not self._queue and self._step >= self._n_sweeps - 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._coordinate import CoordinateSearch
 from ._grid import GridSearch
@@ -15,8 +15,15 @@ from ._space import Space
 from ._strategy import Strategy
 from .errors import SearchConfigError
 
-__all__ = ["STRATEGIES", "make_strategy"]
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
+__all__ = ["ENTRY_POINT_GROUP", "STRATEGIES", "available_strategies", "make_strategy"]
+
+#: Entry-point group through which strategies are found (the built-ins are registered too).
+ENTRY_POINT_GROUP = "mle_search.strategies"
+
+#: The built-in strategies by search_type; a plug-in cannot replace these names.
 STRATEGIES: dict[str, type[Strategy]] = {
     "grid": GridSearch,
     "random": RandomSearch,
@@ -25,8 +32,55 @@ STRATEGIES: dict[str, type[Strategy]] = {
 }
 
 
-def _options(cls: type[Strategy]) -> list[str]:
+def _plugins() -> dict[str, EntryPoint]:
+    """Installed ``mle_search.strategies`` entry points by lower-case name (read from package
+    metadata only: nothing is imported)."""
+    from importlib.metadata import entry_points
+
+    try:
+        found = entry_points(group=ENTRY_POINT_GROUP)
+    except Exception:  # broken metadata of an unrelated package: only the built-ins
+        return {}
+    return {ep.name.lower(): ep for ep in found}
+
+
+def available_strategies() -> list[str]:
+    """Every search_type that :func:`make_strategy` accepts: the built-ins, then the installed
+    plug-ins (``[project.entry-points."mle_search.strategies"]``) by name."""
+    return list(STRATEGIES) + sorted(n for n in _plugins() if n not in STRATEGIES)
+
+
+def strategy_class(search_type: str) -> type[Strategy]:
+    """The Strategy subclass for ``search_type`` (SearchConfigError when unknown or broken)."""
+    name = str(search_type).lower()
+    if name in STRATEGIES:
+        return STRATEGIES[name]
+    plugin = _plugins().get(name)
+    if plugin is None:
+        raise SearchConfigError(
+            f"expected search_type to be one of {', '.join(available_strategies())}, "
+            f"found {search_type!r}"
+        )
+    try:
+        cls = plugin.load()
+    except Exception as exc:  # a plug-in's import may fail in any way
+        raise SearchConfigError(
+            f"search_type {search_type!r}: the plug-in {plugin.value!r} failed to load "
+            f"({type(exc).__name__}: {exc})"
+        ) from exc
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise SearchConfigError(
+            f"search_type {search_type!r}: expected the plug-in {plugin.value!r} to be a "
+            f"subclass of mle_search.Strategy, found {cls!r}"
+        )
+    return cls
+
+
+def _options(cls: type[Strategy]) -> list[str] | None:
+    """The strategy's own keyword options (None: it takes ``**kwargs``, so any)."""
     params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return None
     return [p for p in params if p not in ("self", "space", "seed", "maximize")]
 
 
@@ -39,19 +93,16 @@ def make_strategy(
     history: Iterable[Mapping[str, Any] | Evaluation] | None = None,
     **options: Any,
 ) -> Strategy:
-    """Build the strategy for ``search_type`` (grid, random, coordinate, smbo).
+    """Build the strategy for ``search_type`` (grid, random, coordinate, smbo, or an
+    installed plug-in; see :func:`available_strategies`).
 
     ``space`` is a Space or a ``params_to_search`` mapping; ``options`` are the strategy's
     own keyword arguments (smbo: the YAML's ``smbo_config``; coordinate: ``coordinate_config``);
     unknown ones are rejected with the allowed list. ``history`` (HyperLog records) resumes.
     """
-    cls = STRATEGIES.get(str(search_type).lower())
-    if cls is None:
-        raise SearchConfigError(
-            f"expected search_type to be one of {', '.join(STRATEGIES)}, found {search_type!r}"
-        )
+    cls = strategy_class(search_type)
     allowed = _options(cls)
-    unknown = sorted(k for k in options if k not in allowed)
+    unknown = [] if allowed is None else sorted(k for k in options if k not in allowed)
     if unknown:
         listed = ", ".join(allowed) if allowed else "none"
         raise SearchConfigError(

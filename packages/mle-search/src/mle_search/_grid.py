@@ -81,8 +81,7 @@ class GridSearch(Strategy):
             self._iter_at = self._cursor
         return out
 
-    @property
-    def exhausted(self) -> bool:
+    def _exhausted(self) -> bool:
         if self._peeked is not None and not self._taken(self._peeked):
             return False
         self._peeked = None

@@ -9,12 +9,38 @@ import os
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from ._results import aggregate_scores, normalize_scores
 from .errors import SearchInputError
 
-__all__ = ["HyperLog"]
+__all__ = ["HyperLog", "HyperLogRecord"]
+
+
+class _RecordBase(TypedDict):
+    params: dict[str, Any]
+
+
+class HyperLogRecord(_RecordBase, total=False):
+    """One line of the hyper log. ``params`` is always there; a record written by
+    :meth:`HyperLog.append` has every field up to ``logged``; a :class:`SearchLoop` adds the
+    trial's ``seeds`` (and ``budget`` / ``parent`` / ``reasons`` when set). Callers may add
+    fields of their own (``extra``); those are kept on reading but not typed here."""
+
+    id: int | None  #: the trial id (unique within one search)
+    batch: int | None  #: the batch the trial was proposed in
+    scores: list[float | None]  #: per seed, in ``seeds`` order; None = the seed failed
+    score: float | None  #: mean of the seeds that succeeded; None when all failed
+    status: str  #: ok (all seeds scored), partial (some), failed (none)
+    run_dir: str | None
+    started: str | None  #: ISO 8601 timestamps
+    finished: str | None
+    logged: str
+    seeds: list[int]  #: the seeds the trial ran, in the order of ``scores``
+    budget: float | None  #: the trial's resource budget (multi-fidelity searches)
+    parent: int | None  #: the trial this one continues from (promotion, PBT)
+    reasons: dict[str, str]  #: why a seed failed, by seed (as a string)
+
 
 Timestamp = _dt.datetime | float | int | str | None
 #: Record fields the log computes itself; ``extra`` may not set them.
@@ -86,7 +112,7 @@ class HyperLog:
         started: Timestamp = None,
         finished: Timestamp = None,
         extra: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any]:
+    ) -> HyperLogRecord:
         """Append one evaluated proposal; ``score`` and ``status`` are computed from the
         per-seed ``scores`` (None / NaN = failed seed). ``id`` defaults to the next number.
         ``extra`` adds fields (it may also carry run_dir / started / finished). Returns the
@@ -138,13 +164,13 @@ class HyperLog:
             fh.write(line.encode("utf-8") + b"\n")
             fh.flush()
             os.fsync(fh.fileno())
-        return record
+        return cast(HyperLogRecord, record)
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self) -> list[HyperLogRecord]:
         """All intact records in file order ([] when the file does not exist)."""
         if not self.path.is_file():
             return []
-        records = []
+        records: list[HyperLogRecord] = []
         with open(self.path, "rb") as fh:
             for number, raw in enumerate(fh, start=1):
                 if not raw.strip():
@@ -167,7 +193,7 @@ class HyperLog:
                         stacklevel=2,
                     )
                     continue
-                records.append(record)
+                records.append(cast(HyperLogRecord, record))
         return records
 
     def _allocate_id(self) -> int:
@@ -175,7 +201,7 @@ class HyperLog:
             with warnings.catch_warnings():  # read() warns about torn lines; not here
                 warnings.simplefilter("ignore")
                 records = self.read()
-            ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
+            ids = [i for r in records if isinstance(i := r.get("id"), int)]
             self._next_id = max(ids, default=-1) + 1
         allocated = self._next_id
         self._next_id += 1

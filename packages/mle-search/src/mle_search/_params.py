@@ -41,6 +41,8 @@ def _as_int(value: object) -> int | None:
     """``value`` as an int if it is an integer or an integral float, else None."""
     if not _is_number(value):
         return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)  # exact: a float would round integers past 2**53
     as_float = float(value)  # type: ignore[arg-type]
     if not math.isfinite(as_float) or not as_float.is_integer():
         return None
@@ -51,9 +53,15 @@ def _spaced(begin: float, end: float, num: int, prior: str) -> list[float]:
     """``num`` floats from begin to end inclusive, evenly spaced (log-spaced for log-uniform)."""
     if num == 1:
         return [float(begin)]
-    spacing = np.geomspace if prior == "log-uniform" else np.linspace
-    raw = spacing(begin, end, num)
-    out = [float(v) for v in raw]
+    if prior == "log-uniform":
+        with np.errstate(over="ignore"):  # 10**log10(end) may round past the largest float
+            raw = np.geomspace(begin, end, num)
+    elif math.isfinite(float(end) - float(begin)):
+        raw = np.linspace(begin, end, num)
+    else:  # end - begin overflows (e.g. +-1e308): space the scaled range, then scale back
+        scale = max(abs(float(begin)), abs(float(end)))
+        raw = np.linspace(begin / scale, end / scale, num) * scale
+    out = [float(min(max(v, begin), end)) for v in raw]
     out[0], out[-1] = float(begin), float(end)  # exact ends, whatever the rounding
     return out
 
@@ -128,8 +136,11 @@ class RealParam(Param):
             return float(self.begin)
         if self.prior == "log-uniform":
             raw = math.exp(rng.uniform(math.log(self.begin), math.log(self.end)))
-        else:
+        elif math.isfinite(self.end - self.begin):
             raw = float(rng.uniform(self.begin, self.end))
+        else:  # end - begin overflows (e.g. +-1e308): draw in the scaled range
+            scale = max(abs(self.begin), abs(self.end))
+            raw = float(rng.uniform(self.begin / scale, self.end / scale)) * scale
         return min(max(raw, float(self.begin)), float(self.end))
 
     def coerce(self, value: object) -> float:
@@ -141,8 +152,8 @@ class RealParam(Param):
                 if math.isclose(num, val, rel_tol=1e-9, abs_tol=1e-12):
                     return val
             raise self._error(f"expected one of its {len(self._values)} grid values, found {num!r}")
-        span = float(self.end) - float(self.begin)
-        tol = 1e-12 * max(abs(span), abs(float(self.end)), 1.0)
+        # relative to the bounds' size, not to end - begin (which may overflow)
+        tol = 2e-12 * max(abs(float(self.begin)), abs(float(self.end)), 1.0)
         if not float(self.begin) - tol <= num <= float(self.end) + tol:
             raise self._error(f"expected a value in [{self.begin}, {self.end}], found {num!r}")
         return min(max(num, float(self.begin)), float(self.end))

@@ -38,7 +38,8 @@ class RandomSearch(Strategy):
         self._size = space.size
 
     def _draw(self) -> Key | None:
-        """The next unique point of the stream, or None when a finite space is used up."""
+        """The next unique point of the stream, or None when the space is used up (a
+        continuous one that yields only repeats stalls the strategy)."""
         rejections = 0
         while True:
             if self._size is not None and len(self._emitted) >= self._size:
@@ -48,8 +49,15 @@ class RandomSearch(Strategy):
                 self._emitted.add(key)
                 return key
             rejections += 1
-            if rejections >= _MAX_REJECTIONS and self._size is not None:
-                return self._draw_remaining()
+            if rejections >= _MAX_REJECTIONS:
+                if self._size is not None:
+                    return self._draw_remaining()
+                self._stall(
+                    f"random search: {_MAX_REJECTIONS} draws in a row repeated earlier points; "
+                    "the space has (almost) no new points left (a real range with fewer "
+                    "distinct floats than the budget?)"
+                )
+                return None
 
     def _draw_remaining(self) -> Key | None:
         grid = GridSearch(self.space)
@@ -74,8 +82,7 @@ class RandomSearch(Strategy):
                 out.append(drawn)
         return out
 
-    @property
-    def exhausted(self) -> bool:
+    def _exhausted(self) -> bool:
         if self._size is None:
             return False
         return not self._requeued and len(self._emitted | self._seen) >= self._size

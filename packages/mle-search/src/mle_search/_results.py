@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -55,18 +55,22 @@ def aggregate_scores(scores: Sequence[float | None]) -> tuple[float | None, str]
 
 @dataclass(frozen=True)
 class Evaluation:
-    """One evaluated proposal as a strategy saw it."""
+    """One evaluated proposal as a strategy saw it; ``trial_id`` is set by a
+    :class:`~mle_search.SearchLoop` (None for proposals told to a strategy directly)."""
 
-    params: dict[str, Any]
+    params: dict[str, Any] = field(hash=False)
     scores: tuple[float | None, ...]
     score: float | None
     status: str
+    trial_id: int | None = None
 
     @classmethod
-    def from_scores(cls, params: dict[str, Any], scores: object) -> Evaluation:
+    def from_scores(
+        cls, params: dict[str, Any], scores: object, *, trial_id: int | None = None
+    ) -> Evaluation:
         per_seed = normalize_scores(scores)
         score, status = aggregate_scores(per_seed)
-        return cls(dict(params), per_seed, score, status)
+        return cls(dict(params), per_seed, score, status, trial_id)
 
     @property
     def failed(self) -> bool:
@@ -74,9 +78,12 @@ class Evaluation:
         return self.score is None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "params": dict(self.params),
             "scores": list(self.scores),
             "score": self.score,
             "status": self.status,
         }
+        if self.trial_id is not None:
+            out["trial_id"] = self.trial_id
+        return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -31,6 +32,8 @@ _OWN_KWARGS = (
     "initial_point_generator",  # initial points are drawn by mle-search from the priors
 )
 _MAX_TRIES = 1000
+#: Bound magnitude past which a real range is handed to skopt rescaled (float32 max ~3.4e38).
+_HUGE = 1e30
 
 
 class _Codec:
@@ -44,13 +47,22 @@ class _Codec:
         self.free: list[int] = []
         self.dims: list[Any] = []
         self._lookup: list[Sequence[Any] | None] = []
+        self._scaled: dict[int, tuple[float, float]] = {}  # huge real ranges, see _scale
         for i, param in enumerate(space):
             if param.size == 1:
                 continue
             self.free.append(i)
             lookup: Sequence[Any] | None = None
             if isinstance(param, RealParam) and param.values is None:
-                dim = skopt_space.Real(param.begin, param.end, prior=param.prior, name=param.name)
+                scaled = _scale(param)
+                if scaled is not None:
+                    self._scaled[i] = scaled
+                    low, high = (0.0, 1.0) if param.prior == "uniform" else scaled
+                    dim = skopt_space.Real(low, high, name=param.name)
+                else:
+                    dim = skopt_space.Real(
+                        param.begin, param.end, prior=param.prior, name=param.name
+                    )
             elif isinstance(param, IntegerParam) and isinstance(param.values, range):
                 dim = skopt_space.Integer(
                     param.begin, param.end, prior=param.prior, name=param.name
@@ -71,7 +83,9 @@ class _Codec:
         out = []
         for i, lookup in zip(self.free, self._lookup, strict=True):
             value = key[i]
-            if lookup is None:
+            if i in self._scaled:
+                out.append(self._encode_scaled(i, value))
+            elif lookup is None:
                 out.append(value)
             else:
                 # match by type too: a category list may hold both 1 and True
@@ -82,12 +96,49 @@ class _Codec:
         values = list(self._fixed)
         for i, raw, lookup in zip(self.free, x, self._lookup, strict=True):
             param = self.space.params[i]
-            if lookup is None:
+            if i in self._scaled:
+                values[i] = param.coerce(self._decode_scaled(i, float(raw)))
+            elif lookup is None:
                 values[i] = param.coerce(float(raw) if isinstance(param, RealParam) else int(raw))
             else:
                 assert param.values is not None
                 values[i] = param.values[int(raw)]
         return tuple(values)
+
+    def _encode_scaled(self, i: int, value: float) -> float:
+        param = self.space.params[i]
+        assert isinstance(param, RealParam)
+        if param.prior == "log-uniform":
+            return math.log10(value)
+        scale = self._scaled[i][1]
+        low, high = param.begin / scale, param.end / scale
+        return min(max((value / scale - low) / (high - low), 0.0), 1.0)
+
+    def _decode_scaled(self, i: int, raw: float) -> float:
+        param = self.space.params[i]
+        assert isinstance(param, RealParam)
+        if param.prior == "log-uniform":
+            try:
+                value = float(10.0 ** min(raw, math.log10(param.end)))
+            except OverflowError:  # log10 of the largest float rounds up
+                value = param.end
+        else:
+            scale = self._scaled[i][1]
+            low, high = param.begin / scale, param.end / scale
+            value = (low + raw * (high - low)) * scale
+        return min(max(value, param.begin), param.end)
+
+
+def _scale(param: RealParam) -> tuple[float, float] | None:
+    """For a continuous range with bounds past ``_HUGE`` (where skopt's arithmetic and
+    scikit-learn's float32 trees overflow): log10 bounds of a log-uniform range, or
+    ``(0.0, scale)`` for a uniform one that the codec maps onto [0, 1]; else None."""
+    scale = max(abs(param.begin), abs(param.end))
+    if scale <= _HUGE:
+        return None
+    if param.prior == "log-uniform":
+        return math.log10(param.begin), math.log10(param.end)
+    return 0.0, scale
 
 
 def _identical(a: object, b: object) -> bool:
@@ -215,8 +266,13 @@ class SMBOSearch(Strategy):
             key = self.space.sample(self._rng)
             if not self._taken(key) and key not in out:
                 return key
-        if self._size is None:
-            return key  # a repeat in a continuous space: practically unreachable
+        if self._size is None:  # a continuous space with (almost) no unseen floats left
+            self._stall(
+                f"smbo: {_MAX_TRIES} random draws in a row repeated earlier points; the space "
+                "has (almost) no new points left (a real range with fewer distinct floats "
+                "than the budget?)"
+            )
+            return None
         grid = GridSearch(self.space)
         left = [k for i in range(grid.size) if not self._taken(k := grid.point(i)) and k not in out]
         return left[int(self._rng.integers(len(left)))] if left else None
@@ -259,8 +315,7 @@ class SMBOSearch(Strategy):
                     unlied.append(key)
         return out
 
-    @property
-    def exhausted(self) -> bool:
+    def _exhausted(self) -> bool:
         return self._size is not None and len(self._seen) + len(self._pending) >= self._size
 
     def _tell_model(self, items: list[tuple[Key, Evaluation]]) -> None:

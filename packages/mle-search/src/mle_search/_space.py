@@ -29,6 +29,8 @@ __all__ = ["Key", "Space"]
 Key = tuple[Any, ...]
 KINDS = ("real", "integer", "categorical")
 _RANGE_KEYS = ("begin", "end", "bins", "prior")
+#: Largest integer bound: a range of integers must have a length numpy can draw from.
+_MAX_INT = 2**62
 
 
 class Space:
@@ -217,6 +219,11 @@ def _parse_param(kind: str, name: str, spec: Any) -> Param:
             if as_int is None:
                 raise SearchSpaceError(
                     f"{where}: expected an integer {bound}, found {_found(value)}"
+                )
+            if abs(as_int) >= _MAX_INT:
+                raise SearchSpaceError(
+                    f"{where}: expected an integer {bound} strictly between -2**62 and 2**62, "
+                    f"found {_found(value)}"
                 )
             bounds[bound] = as_int
         else:

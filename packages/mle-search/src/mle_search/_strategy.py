@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -22,7 +23,7 @@ def check_seed(seed: object) -> int | None:
     return int(seed)
 
 
-class Strategy:
+class Strategy(abc.ABC):
     """Base class: ``ask(n)`` proposals, ``tell(proposals, scores)``, ``best(k)``, ``history``.
 
     Proposals are dicts keyed by canonical dotted names (``"train_config.lr"``) with plain
@@ -45,6 +46,7 @@ class Strategy:
         self._history: list[Evaluation] = []
         self._seen: set[Key] = set()
         self._pending: dict[Key, dict[str, Any]] = {}
+        self._stalled: str | None = None
 
     # -- public API -----------------------------------------------------------------------
     def ask(self, n: int = 1) -> list[dict[str, Any]]:
@@ -52,7 +54,7 @@ class Strategy:
         if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
             raise SearchInputError(f"ask(n): expected an integer n >= 0, found {n!r}")
         out = []
-        for key in self._propose(int(n)) if n else []:
+        for key in self._propose(int(n)) if n and self._stalled is None else []:
             proposal = self.space.proposal(key)
             self._pending[key] = proposal
             out.append(dict(proposal))
@@ -82,6 +84,18 @@ class Strategy:
         self._record(items)
         self._observe(items)
         return [ev for _, ev in items]
+
+    def restore_pending(self, proposals: Iterable[Mapping[str, Any]]) -> None:
+        """Mark proposals asked before a restart, and not told yet, as pending: they are never
+        proposed again and are told as usual when their results arrive. Call it after
+        :meth:`resume_from` (which needs a fresh strategy)."""
+        if isinstance(proposals, Mapping):
+            raise SearchInputError(
+                "restore_pending(proposals): expected a list of proposals, found one mapping"
+            )
+        for params in proposals:
+            key = self.space.key(params)
+            self._pending[key] = self.space.proposal(key)
 
     def resume_from(self, records: Iterable[Mapping[str, Any] | Evaluation]) -> Strategy:
         """Replay earlier results (HyperLog records or Evaluations) into a fresh strategy,
@@ -128,18 +142,27 @@ class Strategy:
     @property
     def exhausted(self) -> bool:
         """True when ``ask`` will never return another proposal."""
-        return False
+        return self._stalled is not None or self._exhausted()
+
+    @property
+    def stalled(self) -> str | None:
+        """Why the strategy stopped before its space was used up (None while it has not)."""
+        return self._stalled
 
     def objective(self, score: float) -> float:
         """The value the strategy minimizes: ``-score`` when maximizing."""
         return -score if self.maximize else score
 
     # -- hooks ----------------------------------------------------------------------------
+    @abc.abstractmethod
     def _propose(self, n: int) -> list[Key]:
         """Up to ``n`` keys that are neither pending nor evaluated."""
-        raise NotImplementedError
 
-    def _observe(self, items: list[tuple[Key, Evaluation]]) -> None:
+    def _exhausted(self) -> bool:
+        """Whether the strategy has no point left to propose (default: never)."""
+        return False
+
+    def _observe(self, items: list[tuple[Key, Evaluation]]) -> None:  # noqa: B027 (optional hook)
         """New results arrived (already in history)."""
 
     def _resume(self, items: list[tuple[Key, Evaluation]]) -> None:
@@ -147,6 +170,11 @@ class Strategy:
         self._observe(items)
 
     # -- helpers --------------------------------------------------------------------------
+    def _stall(self, message: str) -> None:
+        """Give up proposing: ``exhausted`` becomes True, ``stalled`` keeps ``message``."""
+        if self._stalled is None:
+            self._stalled = message
+
     def _taken(self, key: Key) -> bool:
         return key in self._seen or key in self._pending
 

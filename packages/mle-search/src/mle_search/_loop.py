@@ -1,0 +1,334 @@
+"""The search loop: trials for free slots, per-seed results, the budget, the best, the end."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ._hyperlog import HyperLog
+from ._results import Evaluation, _one_score
+from ._strategy import Strategy
+from ._trial import Trial, check_int, check_seeds
+from .errors import SearchInputError, SearchSpaceError, SearchStateError
+
+__all__ = ["SearchLoop"]
+
+Annotate = Callable[[Trial], Mapping[str, Any]]
+
+
+def _record_scores(record: Mapping[str, Any]) -> Any:
+    scores = record.get("scores")
+    return scores if scores is not None else [record.get("score")]
+
+
+class SearchLoop:
+    """Drives a :class:`Strategy` as trials: ask for the free slots, run each trial's seeds,
+    report every seed's score, tell the strategy when a trial's seeds are all in.
+
+    ``budget``: the number of trials to run (None: until the strategy is exhausted).
+    ``seeds``: the seeds every trial runs (an int ``n`` means ``0 .. n-1``). ``batch_size``:
+    trials per batch (a trial's ``batch`` is ``id // batch_size``), and the most trials kept
+    open at once when the caller has no slot limit (``propose(None)``). ``log``: the
+    :class:`HyperLog` (or its path) each told trial is appended to, with its id and batch.
+    ``annotate(trial)``: extra fields for that trial's hyper-log record (e.g. ``run_dir``).
+
+    Results are keyed by trial id and seed, never by parameter values. Not thread-safe: call
+    it from one thread (the driver's loop).
+    """
+
+    def __init__(
+        self,
+        strategy: Strategy,
+        *,
+        budget: int | None,
+        seeds: int | Sequence[int],
+        batch_size: int = 1,
+        log: HyperLog | str | os.PathLike[str] | None = None,
+        annotate: Annotate | None = None,
+    ) -> None:
+        if not isinstance(strategy, Strategy):
+            raise SearchInputError(
+                f"SearchLoop: expected a Strategy (see make_strategy), found "
+                f"{type(strategy).__name__}"
+            )
+        self.strategy = strategy
+        self.budget = None if budget is None else check_int(budget, "SearchLoop", "budget", low=0)
+        self.seeds = check_seeds(seeds, "SearchLoop")
+        self.batch_size = check_int(batch_size, "SearchLoop", "batch_size", low=1)
+        self.log = log if isinstance(log, HyperLog) or log is None else HyperLog(log)
+        self._annotate = annotate
+        self._next_id = 0
+        self._n_told = 0  # trials of this search told (restored ones included)
+        self._told_ids: set[int] = set()
+        self._open: dict[int, Trial] = {}
+        self._results: dict[int, dict[int, float | None]] = {}
+        self._reasons: dict[int, dict[int, str]] = {}
+        self._history: list[Evaluation] = []
+        self._stalled: str | None = None
+        self._used = False  # propose / report / restore called
+
+    def __repr__(self) -> str:
+        return (
+            f"SearchLoop({type(self.strategy).__name__}, budget={self.budget}, "
+            f"told={self._n_told}, open={len(self._open)})"
+        )
+
+    # -- the loop ---------------------------------------------------------------------------
+    def propose(self, n_free_slots: int | None = None) -> list[Trial]:
+        """New trials for the free run slots (one seed of one trial = one run).
+
+        ``n_free_slots``: runs that could start now; enough trials to fill them are proposed,
+        ``ceil(n_free_slots / len(seeds))``, so no slot idles. None: no slot limit; trials are
+        proposed until ``batch_size`` are open. Never more than the budget left; ``[]`` when
+        the strategy must wait for results (coordinate search) or nothing is left (see
+        :attr:`done` and :attr:`end_reason`). Record each trial durably before running it:
+        on resume, :meth:`restore` needs every trial proposed and not yet told.
+        """
+        self._used = True
+        if n_free_slots is None:
+            want = self.batch_size - len(self._open)
+        else:
+            free = check_int(n_free_slots, "SearchLoop", "n_free_slots", low=0)
+            want = math.ceil(free / len(self.seeds))
+        left = self.remaining
+        if left is not None:
+            want = min(want, left)
+        if want <= 0 or self.exhausted:
+            return []
+        proposals = self.strategy.ask(want)
+        if not proposals and not self._open and not self.strategy.exhausted:
+            self._stalled = (
+                f"{type(self.strategy).__name__} proposed nothing while no trial was open "
+                "(it would wait forever): the search ends here"
+            )
+        return [self._new_trial(params) for params in proposals]
+
+    def report(
+        self, trial_id: int, seed: int, score: float | None, *, reason: str | None = None
+    ) -> Evaluation | None:
+        """One seed of an open trial finished: ``score`` (None, NaN or inf: the seed failed;
+        ``reason`` says why, kept in the hyper log). When the trial's seeds are all in, the
+        strategy is told, the trial is appended to the hyper log and its
+        :class:`Evaluation` (with ``trial_id``) is returned; otherwise None. A seed reported
+        again before its trial is told replaces the earlier result (a retried run)."""
+        self._used = True
+        if isinstance(trial_id, np.integer):
+            trial_id = int(trial_id)
+        if isinstance(seed, np.integer):
+            seed = int(seed)
+        trial = self._open.get(trial_id) if isinstance(trial_id, int) else None
+        if trial is None:
+            if trial_id in self._told_ids:
+                raise SearchStateError(
+                    f"report: trial {trial_id} was already told (all its seeds were in)"
+                )
+            raise SearchInputError(
+                f"report: expected the id of an open trial (one of {sorted(self._open)}), "
+                f"found {trial_id!r}"
+            )
+        if seed not in trial.seeds or isinstance(seed, bool):
+            raise SearchInputError(
+                f"report: trial {trial_id} runs seeds {list(trial.seeds)}, found seed {seed!r}"
+            )
+        value = _one_score(score)
+        self._results[trial.id][seed] = value
+        if value is None and reason is not None:
+            self._reasons[trial.id][seed] = str(reason)
+        else:
+            self._reasons[trial.id].pop(seed, None)
+        if len(self._results[trial.id]) < len(trial.seeds):
+            return None
+        return self._tell(trial)
+
+    def restore(
+        self,
+        records: Iterable[Mapping[str, Any]] | None = None,
+        open_trials: Iterable[Trial] = (),
+        *,
+        earlier: Iterable[Mapping[str, Any]] = (),
+    ) -> None:
+        """Resume a search that stopped (a crash, a kill, a cancel). Call once, on a fresh
+        loop with a fresh strategy, before anything else.
+
+        ``records``: this search's hyper-log records (default: read from ``log``); they count
+        against the budget and their ids are never used again. ``open_trials``: every trial
+        proposed before the stop and not in ``records`` (the caller's own record; trials that
+        are in ``records`` are skipped): they are open again, their points are pending in the
+        strategy so they are never proposed again, and the caller reports their seeds as
+        before: the seeds that had finished (from its own record) and the rest when they
+        finish. ``earlier``: records of earlier searches (``reload_log``) that inform the
+        strategy but count against no budget. New trials get ids after every id seen.
+        """
+        if self._used:
+            raise SearchStateError("restore: expected a fresh SearchLoop, found one in use")
+        self._used = True
+        if records is None:
+            records = self.log.read() if self.log is not None else []
+        mine, before = list(records), list(earlier)
+        self._check_records(before, "earlier hyper log")
+        self._check_records(mine, "hyper log")
+        if before or mine:
+            self.strategy.resume_from(before + mine)
+        space = self.strategy.space
+        for rec in mine:
+            tid = rec.get("id")
+            tid = tid if isinstance(tid, int) and not isinstance(tid, bool) else None
+            if tid is not None and tid in self._told_ids:
+                continue  # the same trial logged twice: counted once
+            params = space.proposal(space.key(rec["params"]))
+            ev = Evaluation.from_scores(params, _record_scores(rec), trial_id=tid)
+            self._history.append(ev)
+            self._n_told += 1
+            if tid is not None:
+                self._told_ids.add(tid)
+        trials: list[Trial] = []
+        for trial in open_trials:
+            if not isinstance(trial, Trial):
+                raise SearchInputError(
+                    f"restore: expected open_trials to hold Trial objects, found {trial!r}"
+                )
+            if trial.id in self._told_ids:
+                continue  # told and logged just before the stop
+            if trial.id in self._open:
+                raise SearchInputError(f"restore: trial {trial.id} is given twice")
+            try:
+                space.key(trial.params)
+            except SearchSpaceError as exc:
+                raise SearchSpaceError(f"restore: open trial {trial.id}: {exc}") from None
+            self._add_open(trial)
+            trials.append(trial)
+        self.strategy.restore_pending([t.params for t in trials])
+        ids = self._told_ids | set(self._open)
+        self._next_id = max(ids, default=-1) + 1
+
+    # -- state ------------------------------------------------------------------------------
+    @property
+    def pending_trials(self) -> list[Trial]:
+        """Trials proposed (or restored) and not yet told, by id."""
+        return [self._open[i] for i in sorted(self._open)]
+
+    def results(self, trial_id: int) -> dict[int, float | None]:
+        """The seeds of an open trial reported so far: seed -> score (None = failed)."""
+        if trial_id not in self._results:
+            raise SearchInputError(f"results: trial {trial_id!r} is not open")
+        return dict(self._results[trial_id])
+
+    @property
+    def history(self) -> list[Evaluation]:
+        """This search's told trials (restored ones first), in the order they were told."""
+        return list(self._history)
+
+    @property
+    def n_told(self) -> int:
+        return self._n_told
+
+    @property
+    def n_proposed(self) -> int:
+        """Trials of this search so far: told plus open (what the budget counts)."""
+        return self._n_told + len(self._open)
+
+    @property
+    def remaining(self) -> int | None:
+        """Trials the budget still allows (None without a budget)."""
+        return None if self.budget is None else max(0, self.budget - self.n_proposed)
+
+    def best(self, k: int = 1) -> list[Evaluation]:
+        """The ``k`` best told trials of this search (not of ``earlier`` records), best first;
+        failed trials never rank. Ties keep the order they were told in."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise SearchInputError(f"best(k): expected an integer k >= 1, found {k!r}")
+        scored = [ev for ev in self._history if ev.score is not None]
+        scored.sort(key=lambda ev: self.strategy.objective(ev.score))  # type: ignore[arg-type]
+        return scored[:k]
+
+    @property
+    def exhausted(self) -> bool:
+        """True when the strategy will propose nothing more (its space is used up, or it
+        cannot find a new point); open trials may still be running."""
+        return self._stalled is not None or self.strategy.exhausted
+
+    @property
+    def end_reason(self) -> str | None:
+        """Why no further trial will be proposed (None while more may come)."""
+        if self.budget is not None and self.n_proposed >= self.budget:
+            return f"budget spent: {self.n_proposed} of {self.budget} trials proposed"
+        if self._stalled is not None:
+            return self._stalled
+        if self.strategy.stalled is not None:
+            return self.strategy.stalled
+        if self.strategy.exhausted:
+            return f"{type(self.strategy).__name__} exhausted: every point it can propose was"
+        return None
+
+    @property
+    def done(self) -> bool:
+        """True when nothing is open and nothing more will be proposed (budget spent or
+        strategy exhausted): the search is over."""
+        return not self._open and self.end_reason is not None
+
+    # -- internals --------------------------------------------------------------------------
+    def _new_trial(
+        self, params: Mapping[str, Any], *, budget: float | None = None, parent: int | None = None
+    ) -> Trial:
+        trial_id = self._next_id
+        self._next_id += 1
+        trial = Trial(
+            id=trial_id,
+            params=dict(params),
+            batch=trial_id // self.batch_size,
+            seeds=self.seeds,
+            budget=budget,
+            parent=parent,
+        )
+        self._add_open(trial)
+        return trial
+
+    def _add_open(self, trial: Trial) -> None:
+        self._open[trial.id] = trial
+        self._results[trial.id] = {}
+        self._reasons[trial.id] = {}
+
+    def _tell(self, trial: Trial) -> Evaluation:
+        """Log first, then tell: if the append fails (a full disk), nothing has changed and
+        the trial stays open with its seeds in (a later report of a seed tries again)."""
+        got = self._results[trial.id]
+        scores = [got[seed] for seed in trial.seeds]
+        space = self.strategy.space
+        params = space.proposal(space.key(trial.params))
+        if self.log is not None:
+            extra: dict[str, Any] = dict(self._annotate(trial)) if self._annotate else {}
+            extra["seeds"] = list(trial.seeds)
+            if trial.budget is not None:
+                extra["budget"] = trial.budget
+            if trial.parent is not None:
+                extra["parent"] = trial.parent
+            reasons = self._reasons[trial.id]
+            if reasons:
+                extra["reasons"] = {str(seed): why for seed, why in sorted(reasons.items())}
+            self.log.append(params, scores, id=trial.id, batch=trial.batch, extra=extra)
+        (told,) = self.strategy.tell([params], [scores])
+        ev = dataclasses.replace(told, trial_id=trial.id)
+        del self._open[trial.id], self._results[trial.id], self._reasons[trial.id]
+        self._told_ids.add(trial.id)
+        self._n_told += 1
+        self._history.append(ev)
+        return ev
+
+    def _check_records(self, records: list[Mapping[str, Any]], where: str) -> None:
+        """Each record fits the space (SearchSpaceError naming the record otherwise)."""
+        space = self.strategy.space
+        for number, rec in enumerate(records, start=1):
+            if not isinstance(rec, Mapping) or not isinstance(rec.get("params"), Mapping):
+                raise SearchInputError(
+                    f"restore: {where} record {number}: expected a mapping with 'params', "
+                    f"found {rec!r}"
+                )
+            try:
+                space.key(rec["params"])
+            except SearchSpaceError as exc:
+                raise SearchSpaceError(f"{where} record {number}: {exc}") from None
