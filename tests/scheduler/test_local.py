@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -12,6 +14,7 @@ from mle_scheduler import (
     JobSpec,
     JobState,
     LocalBackend,
+    ProcessRef,
     Queue,
     ResourceError,
     Resources,
@@ -64,10 +67,46 @@ def test_gpus_are_handed_out_one_job_at_a_time(tmp_path: Path) -> None:
     assert _interval(specs[2])[0] >= min(_interval(specs[0])[1], _interval(specs[1])[1]) - 0.01
 
 
-def test_more_gpus_than_offered_is_an_error(tmp_path: Path) -> None:
-    backend = LocalBackend(gpus=[])
-    with pytest.raises(ResourceError, match=r"asks for 1 GPU.*offers 0"):
-        backend.submit([_spec(tmp_path, "g", ["true"], num_gpus=1)])
+def test_more_gpus_than_the_machine_has_runs_without_them_with_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # detected: this machine has no GPU
+    argv = ["sh", "-c", "echo gpus=${CUDA_VISIBLE_DEVICES-unset}"]
+    specs = [_spec(tmp_path, f"g{i}", argv, num_gpus=1) for i in range(2)]
+    backend = LocalBackend(max_cores=2)
+    with caplog.at_level("WARNING"):
+        q = _run_all(backend, specs)
+    assert [j.state for j in q.jobs] == [JobState.DONE] * 2  # as the original ran them locally
+    assert (tmp_path / "g0.out").read_text() == "gpus=\n"  # the inherited setting, unchanged
+    warnings = [r.getMessage() for r in caplog.records if "GPU" in r.getMessage()]
+    assert len(warnings) == 1 and "offers none" in warnings[0]
+    assert "LocalBackend" not in warnings[0]  # a CLI user never constructs one
+
+
+def test_strict_gpus_refuses_before_anything_is_created(tmp_path: Path) -> None:
+    backend = LocalBackend(gpus=["0"], strict_gpus=True)
+    spec = JobSpec(["true"], stdout=tmp_path / "new" / "g.out", resources=Resources(num_gpus=2))
+    with pytest.raises(
+        ResourceError,
+        match=r"^num_gpus: job asks for 2 GPU\(s\); this machine "
+        r"offers 1 \(0\)$",
+    ) as info:
+        backend.validate([spec])
+    assert "LocalBackend" not in str(info.value)
+    with pytest.raises(ResourceError):
+        backend.submit([spec])
+    assert not (tmp_path / "new").exists()
+
+
+def test_modules_to_load_without_a_module_command_is_refused_by_validate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASH_ENV", "")  # no start-up file may define a module function
+    monkeypatch.delenv("BASH_FUNC_module%%", raising=False)
+    spec = _spec(tmp_path, "m", ["true"], modules_to_load=["cuda/12"])
+    with pytest.raises(ResourceError, match=r"^modules_to_load: cuda/12 needs the 'module'"):
+        LocalBackend().validate([spec])
+    assert not spec.stdout_path.exists()
 
 
 def _pid_alive(pid: int) -> bool:
@@ -155,3 +194,57 @@ def test_capacity_counts_cores_and_gpus() -> None:
     assert backend.capacity(Resources(num_logical_cores=3)) == 2
     assert backend.capacity(Resources(num_gpus=1)) == 2
     assert backend.capacity(Resources(num_logical_cores=64)) == 1
+
+
+def test_background_processes_a_job_leaves_behind_end_with_it(tmp_path: Path) -> None:
+    pidfile = tmp_path / "bg.pid"
+    argv = ["sh", "-c", f"sleep 300 & echo $! > {pidfile}"]  # exits at once, sleep stays
+    q = _run_all(LocalBackend(kill_grace=1.0), [_spec(tmp_path, "bg", argv)])
+    assert q.jobs[0].state is JobState.DONE
+    stray = int(pidfile.read_text())
+    deadline = time.monotonic() + 30  # SIGTERM went out when the job was reported final
+    while _pid_alive(stray) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _pid_alive(stray), "the job's background sleep outlived it"
+
+
+def test_adopted_job_whose_pid_was_reused_is_neither_running_nor_signalled(
+    tmp_path: Path,
+) -> None:
+    # An unrelated process group leader now holds the pid the status file names.
+    other = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        real = ProcessRef.of(other.pid)
+        assert real.start_time is not None
+        spec = _spec(tmp_path, "old", ["true"])
+        spec.status_path.write_text(
+            json.dumps(
+                {
+                    "start": time.time() - 3600,
+                    "host": "vm",
+                    "pid": other.pid,
+                    "pid_start": real.start_time - 1,  # the job's wrapper started earlier
+                    "boot_id": real.boot_id,
+                }
+            )
+        )
+        backend = LocalBackend()
+        backend.adopt({"old.1": spec})
+        assert backend.poll(["old.1"])["old.1"].state is JobState.LOST
+        backend.cancel(["old.1"])
+        time.sleep(0.2)
+        assert other.poll() is None, "an unrelated process was signalled"
+        # the same record with the right start time is the job's own wrapper: it runs
+        spec.status_path.write_text(
+            json.dumps({"start": time.time(), "pid": other.pid, **_identity(real)})
+        )
+        fresh = LocalBackend()
+        fresh.adopt({"old.2": spec})
+        assert fresh.poll(["old.2"])["old.2"].state is JobState.RUNNING
+    finally:
+        other.kill()
+        other.wait()
+
+
+def _identity(ref: ProcessRef) -> dict[str, object]:
+    return {"pid_start": ref.start_time, "boot_id": ref.boot_id}

@@ -84,7 +84,7 @@ def test_parse_qacct_output() -> None:
         "undefined\nfailed       37  : qmaster enforced h_rt, h_cpu, or h_vmem limit\n"
         "exit_status  137                  (Killed)\n"
     )
-    got = sge._parse_qacct(text)
+    got = sge.parse_qacct(text)
     assert got["2.1"].exit_code == 3 and got["2.1"].state is JobState.FAILED
     assert got["18"].state is JobState.TIMEOUT
 
@@ -272,3 +272,46 @@ def test_accounting_is_read_incrementally_from_a_bounded_backlog(tmp_path: Path)
     assert log.new_lines() == ["new 2 (unfinished)"]
     path.write_text("rotated\n")  # shrank: start over
     assert log.new_lines() == ["rotated"]
+
+
+def test_job_last_seen_long_ago_still_gets_its_grace_once_it_leaves_qstat(
+    fake_bin: Path, tmp_path: Path
+) -> None:
+    # A long run backs its polls off (up to 30 s apart), so the poll that first misses a job
+    # comes long after the one that last listed it; its accounting record may still be
+    # unflushed (a busy qmaster). It used to be `lost` at once: a failed job reported lost.
+    listing = tmp_path / "qstat.xml"
+    listing.write_text(QSTAT_XML)
+    _fake(
+        fake_bin, "qstat", f'if [ -e {listing} ]; then cat {listing}; else echo "<job_info/>"; fi'
+    )
+    _fake(fake_bin, "qacct", "exit 1")
+    acct = tmp_path / "accounting"
+    acct.write_text("")
+    backend = SGEBackend(use_drmaa=False, accounting_file=acct, lost_after=1.0)
+    backend.adopt({"44": JobSpec(["true"], stdout=tmp_path / "a.out")})  # no status file
+    assert backend.poll(["44"])["44"].state is JobState.RUNNING
+    time.sleep(1.5)  # more than lost_after between two polls
+    listing.unlink()  # the job ended meanwhile
+    gone = backend.poll(["44"])["44"]
+    assert gone.state is JobState.RUNNING, gone  # not lost: its records may lag
+    with acct.open("a") as fh:
+        fh.write(ACCT_EXIT3.replace(":17:sge:", ":44:sge:") + "\n")
+    res = backend.poll(["44"])["44"]
+    assert res.state is JobState.FAILED and res.exit_code == 3
+
+
+@pytest.mark.parametrize("name", ["two\nlines", "tab\there", "bell\x07"])
+def test_job_name_with_control_characters_is_refused_before_anything_is_made(
+    tmp_path: Path, name: str
+) -> None:
+    from mle_scheduler.backends.slurm import SlurmBackend
+
+    spec = JobSpec(["true"], stdout=tmp_path / "new" / "o.out", resources=Resources(job_name=name))
+    for backend in (SGEBackend(use_drmaa=False), SlurmBackend()):
+        with pytest.raises(ResourceError, match=r"^job_name: expected one line") as info:
+            backend.validate([spec])
+        assert "\n" not in str(info.value)
+        with pytest.raises(ResourceError):
+            backend.dry_run([spec])
+    assert not (tmp_path / "new").exists()

@@ -16,7 +16,7 @@ from mle_scheduler.backends.slurm import SlurmBackend, parse_jobcomp_line
 pytestmark = pytest.mark.slurm
 
 
-def _run(backend: SlurmBackend, specs: list[JobSpec], timeout: float = 60.0) -> Queue:
+def _run(backend: SlurmBackend, specs: list[JobSpec], timeout: float = 180.0) -> Queue:
     queue = Queue(backend)
     queue.submit_many(specs)
     queue.wait(timeout=timeout)
@@ -24,7 +24,7 @@ def _run(backend: SlurmBackend, specs: list[JobSpec], timeout: float = 60.0) -> 
     return queue
 
 
-def _until_final(backend: SlurmBackend, job_id: str, timeout: float = 30.0) -> JobState:
+def _until_final(backend: SlurmBackend, job_id: str, timeout: float = 120.0) -> JobState:
     end = time.monotonic() + timeout
     while not (result := backend.poll([job_id])[job_id]).state.finished:
         assert time.monotonic() < end, result

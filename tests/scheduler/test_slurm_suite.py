@@ -11,9 +11,9 @@ pytestmark = pytest.mark.slurm
 
 
 class TestSlurmSuite(BackendSuite):
-    wait_timeout = 150.0
+    wait_timeout = 300.0  # generous: CI is a loaded 2-core machine
     time_limit = "00:01:00"  # Slurm's limits are whole minutes; it checks them every ~30 s
-    overrun = 300.0
+    overrun = 600.0
 
     @pytest.fixture
     def backend_factory(self) -> BackendFactory:

@@ -1,7 +1,9 @@
 """The job script shared by all backends, and the JSON status record its wrapper writes.
 
 The script is bash; every user string (argv, paths, env values, env/module names) goes through
-:func:`shlex.quote`. It records ``{"start", "host", "pid"}`` when the job starts and adds
+:func:`shlex.quote`. It records ``{"start", "host", "pid", "pid_start", "boot_id"}`` when the
+job starts (the last two identify the wrapper process beyond its pid: see
+:class:`~mle_scheduler.ProcessRef`) and adds
 ``"end"`` and ``"exit_code"`` when it ends, each time written atomically (temp file + rename)
 to the job's status file, so the truth about a job lives beside its outputs. A launcher that
 writes the start record itself (the local backend) sets ``MLE_SCHEDULER_NOTED=1`` in the job's
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from shlex import quote
 
+from ._process import ProcessRef
 from ._types import JobSpec
 
 __all__ = ["StatusRecord", "read_status", "render_body", "render_script"]
@@ -31,7 +34,16 @@ __mle_host=${HOSTNAME:-unknown}
 __mle_host=${__mle_host//[\"\\]/}
 __mle_t0=${EPOCHREALTIME:-$(date +%%s)}
 __mle_t0=${__mle_t0/,/.}
+__mle_pstart=null __mle_boot=
+if read -r __mle_stat 2>/dev/null < "/proc/$$/stat"; then
+    __mle_stat=(${__mle_stat##*) })
+    __mle_pstart=${__mle_stat[19]:-null}
+    read -r __mle_boot 2>/dev/null < /proc/sys/kernel/random/boot_id
+fi
 __mle_head="\"start\": $__mle_t0, \"host\": \"$__mle_host\", \"pid\": $$"
+[[ $__mle_pstart =~ ^[0-9]+$ ]] || __mle_pstart=null
+__mle_head="$__mle_head, \"pid_start\": $__mle_pstart"
+__mle_head="$__mle_head, \"boot_id\": \"${__mle_boot//[^0-9a-f-]/}\""
 if [ -z "${MLE_SCHEDULER_NOTED:-}" ]; then __mle_record "{$__mle_head}"; fi
 unset MLE_SCHEDULER_NOTED
 """
@@ -102,10 +114,19 @@ class StatusRecord:
     pid: int | None
     end: float | None = None
     exit_code: int | None = None
+    pid_start: int | None = None
+    boot_id: str | None = None
 
     @property
     def finished(self) -> bool:
         return self.exit_code is not None
+
+    @property
+    def process(self) -> ProcessRef | None:
+        """The wrapper process (pid, start time, boot id); None when no pid was recorded."""
+        if self.pid is None:
+            return None
+        return ProcessRef(self.pid, self.pid_start, self.boot_id)
 
 
 def _num(value: object) -> float | None:
@@ -122,11 +143,17 @@ def read_status(path: str | os.PathLike[str]) -> StatusRecord | None:
         return None
     if not isinstance(data, dict):
         return None
-    code, pid, host = data.get("exit_code"), data.get("pid"), data.get("host")
+    code, host, boot = data.get("exit_code"), data.get("host"), data.get("boot_id")
     return StatusRecord(
         start=_num(data.get("start")),
         host=host if isinstance(host, str) else None,
-        pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None,
+        pid=_int(data.get("pid")),
         end=_num(data.get("end")),
         exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        pid_start=_int(data.get("pid_start")),
+        boot_id=boot if isinstance(boot, str) and boot else None,
     )
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

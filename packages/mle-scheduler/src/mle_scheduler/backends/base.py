@@ -73,8 +73,8 @@ class Backend(abc.ABC):
         specs = list(specs)
         if not specs:
             return []
+        self.validate(specs)
         for spec in specs:
-            self.check(spec)
             for path in (spec.stdout_path, spec.stderr_path, spec.status_path):
                 path.parent.mkdir(parents=True, exist_ok=True)
             # a stale record from an earlier attempt must not describe the new one
@@ -117,8 +117,23 @@ class Backend(abc.ABC):
         with ``get_backend(name, **options)``. Override when the constructor takes options."""
         return {}
 
+    def validate(self, specs: Sequence[JobSpec]) -> None:
+        """Raise :class:`~mle_scheduler.errors.ResourceError` (one line) for the first spec that
+        could only fail late here: after its folders were made, or once it ran. Cheap, submits
+        nothing, creates nothing; :meth:`submit` calls it too. Call it for a dry run."""
+        for spec in specs:
+            self.check(spec)
+
+    def dry_run(self, specs: Sequence[JobSpec]) -> str:
+        """What :meth:`submit` would hand over for ``specs``, after :meth:`validate`; submits
+        nothing. Here: each job's script; cluster backends add their submit commands."""
+        specs = list(specs)
+        self.validate(specs)
+        return "\n".join(self.render(spec) for spec in specs)
+
     def check(self, spec: JobSpec) -> None:  # noqa: B027 - optional hook
-        """Raise :class:`~mle_scheduler.errors.ResourceError` if ``spec`` cannot run here."""
+        """Hook for :meth:`validate`: raise :class:`~mle_scheduler.errors.ResourceError` if
+        ``spec`` cannot run here."""
 
     def capacity(self, resources: Resources) -> int | None:
         """How many jobs shaped like ``resources`` can run at once; None = no fixed limit."""

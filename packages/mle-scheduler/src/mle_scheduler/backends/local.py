@@ -4,7 +4,10 @@ Cores are counted per job (``num_logical_cores``); a job asking for more cores t
 has still runs, alone. Jobs start in submission order (no backfilling, so a big job is never
 starved). GPUs are handed out by id through ``CUDA_VISIBLE_DEVICES``. Output goes straight to the
 job's files (never through pipes). A time limit or a cancel sends SIGTERM to the whole process
-group, then SIGKILL after ``kill_grace`` seconds.
+group, then SIGKILL after ``kill_grace`` seconds; so does the end of a job to the background
+processes it left behind in its group. (A process that leaves the group with ``setsid`` escapes:
+ending it would need a cgroup per job.) Pids read back from status files are checked with
+:class:`~mle_scheduler.ProcessRef` (start time, boot id) before they are signalled.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+from .._process import ProcessRef
 from .._script import render_script
 from .._types import JobSpec, JobState, Resources
 from ..errors import ResourceError
@@ -72,25 +76,33 @@ def _detect_gpus() -> list[str]:
     return [line.strip() for line in out.splitlines() if line.strip()]
 
 
-def _alive_group_leader(pid: int) -> bool:
-    """True if ``pid`` runs (not a zombie) and leads its own process group, as our wrappers do."""
+def _has_module_command() -> bool:
+    """True when a job's bash (same environment, non-interactive) knows ``module``."""
     try:
-        if os.getpgid(pid) != pid:
-            return False
-    except (ProcessLookupError, PermissionError):
+        res = subprocess.run(
+            ["bash", "-c", "type module"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=20,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
         return False
-    try:  # Linux: a zombie keeps its pid until reaped, but it no longer runs anything
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"
+    return res.returncode == 0
 
 
 def _note_launch(path: Path, pid: int) -> None:
     """Record the wrapper's pid at once, so that a process reattaching in the instant before
     the wrapper writes its own start record still finds the job. Create-only (link), so it can
     never replace a record the wrapper already wrote; the wrapper's records replace it."""
-    record = {"start": time.time(), "host": socket.gethostname(), "pid": pid}
+    ref = ProcessRef.of(pid)
+    record = {
+        "start": time.time(),
+        "host": socket.gethostname(),
+        "pid": pid,
+        "pid_start": ref.start_time,
+        "boot_id": ref.boot_id,
+    }
     tmp = path.with_name(f"{path.name}.launch.{os.getpid()}")
     try:
         tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
@@ -119,7 +131,10 @@ class LocalBackend(Backend):
     """Run jobs as local child processes.
 
     ``max_cores``: cores to hand out (default: the CPUs this process may use).
-    ``gpus``: GPU ids to hand out (default: ``CUDA_VISIBLE_DEVICES`` or ``nvidia-smi``).
+    ``gpus``: GPU ids to hand out (default: ``CUDA_VISIBLE_DEVICES``, else ``nvidia-smi``).
+    ``strict_gpus``: a job asking for more GPUs than there are is refused (``ResourceError``
+    from :meth:`validate`, before anything runs); by default it runs without GPUs, with one
+    warning, as the original toolbox did locally.
     ``activate_env``: activate ``env_name`` with conda; ``None`` (default) does so only when
     ``conda`` is on PATH and otherwise runs the job in the current environment with a warning,
     so that an experiment written for a cluster also runs on a laptop.
@@ -136,6 +151,7 @@ class LocalBackend(Backend):
         gpus: str | Sequence[int | str] | None = None,
         activate_env: bool | None = None,
         kill_grace: float = 3.0,
+        strict_gpus: bool = False,
     ) -> None:
         super().__init__()
         if max_cores is not None and (not isinstance(max_cores, int) or max_cores < 1):
@@ -144,6 +160,7 @@ class LocalBackend(Backend):
         self._gpus: list[str] | None = None if gpus is None else _parse_gpus(gpus)
         self.activate_env = activate_env
         self.kill_grace = float(kill_grace)
+        self.strict_gpus = bool(strict_gpus)
         self._token = f"{os.getpid()}.{int(time.time() * 1000) % 10**10}"
         self._seq = 0
         self._pending: deque[tuple[str, JobSpec]] = deque()
@@ -151,6 +168,10 @@ class LocalBackend(Backend):
         self._finished: dict[str, NativeStatus] = {}
         self._cores_used = 0
         self._warned_conda = False
+        self._warned_gpus = False
+        self._has_module: bool | None = None
+        #: process groups of ended jobs that got SIGTERM, and when SIGKILL follows
+        self._strays: list[tuple[int, float]] = []
 
     def options(self) -> dict[str, Any]:
         """Constructor options, JSON-ready (stored in a queue's state file)."""
@@ -159,6 +180,7 @@ class LocalBackend(Backend):
             "gpus": None if self._gpus is None else list(self._gpus),
             "activate_env": self.activate_env,
             "kill_grace": self.kill_grace,
+            "strict_gpus": self.strict_gpus,
         }
 
     # ------------------------------------------------------------------ resources
@@ -175,18 +197,42 @@ class LocalBackend(Backend):
         used = {g for run in self._running.values() for g in run.gpus}
         return [g for g in self.gpus if g not in used]
 
+    def _gpus_wanted(self, res: Resources) -> int:
+        """GPUs a job gets: what it asks for, or none when the machine has too few."""
+        return res.num_gpus if res.num_gpus <= len(self.gpus) else 0
+
     def check(self, spec: JobSpec) -> None:
-        need = spec.resources.num_gpus
+        res = spec.resources
+        need = res.num_gpus
         if need and need > len(self.gpus):
-            raise ResourceError(
-                f"num_gpus: job asks for {need} GPU(s), this machine offers {len(self.gpus)} "
-                f"({','.join(self.gpus) or 'none'}); pass gpus=... to LocalBackend to set them"
-            )
+            found = f"{len(self.gpus)} ({','.join(self.gpus)})" if self.gpus else "none"
+            if self.strict_gpus:
+                raise ResourceError(
+                    f"num_gpus: job asks for {need} GPU(s); this machine offers {found}"
+                )
+            if not self._warned_gpus:
+                self._warned_gpus = True
+                _log.warning(
+                    "num_gpus: a job asks for %d GPU(s) but this machine offers %s; "
+                    "running such jobs without GPUs",
+                    need,
+                    found,
+                )
+        if res.modules_to_load:
+            if self._has_module is None:
+                self._has_module = _has_module_command()
+            if not self._has_module:
+                raise ResourceError(
+                    f"modules_to_load: {', '.join(res.modules_to_load)} needs the 'module' "
+                    "command (environment modules or Lmod), which this machine does not have; "
+                    "remove modules_to_load to run here"
+                )
 
     def capacity(self, resources: Resources) -> int | None:
         n = max(1, self.max_cores // resources.num_logical_cores)
-        if resources.num_gpus:
-            n = min(n, len(self.gpus) // resources.num_gpus)
+        gpus = self._gpus_wanted(resources)
+        if gpus:
+            n = min(n, len(self.gpus) // gpus)
         return n
 
     # ---------------------------------------------------------------------- hooks
@@ -212,9 +258,9 @@ class LocalBackend(Backend):
                 out[job_id] = NativeStatus(JobState.RUNNING)
             elif job_id in pending:
                 out[job_id] = NativeStatus(JobState.QUEUED)
-            else:  # adopted from another process: the status file is all we have
-                if self._adopted_pid(job_id) is not None:
-                    out[job_id] = NativeStatus(JobState.RUNNING)
+            elif self._adopted_process(job_id) is not None:
+                # adopted from another process: the status file is all we have
+                out[job_id] = NativeStatus(JobState.RUNNING)
         return out
 
     def _cancel(self, ids: list[str]) -> None:
@@ -229,10 +275,9 @@ class LocalBackend(Backend):
             if run is not None:
                 self._kill(run, JobState.CANCELLED)
             elif job_id not in self._finished:
-                pid = self._adopted_pid(job_id)
-                if pid is not None:
-                    with contextlib.suppress(ProcessLookupError, PermissionError):
-                        os.killpg(pid, signal.SIGTERM)
+                ref = self._adopted_process(job_id)
+                if ref is not None:
+                    ref.signal(signal.SIGTERM, group=True)
         self._reap()
 
     def wait_for_change(self, timeout: float) -> None:
@@ -241,6 +286,8 @@ class LocalBackend(Backend):
             for t in (run.deadline, run.kill_at):
                 if t is not None:
                     timeout = min(timeout, max(0.0, t - now))
+        for _, t in self._strays:
+            timeout = min(timeout, max(0.0, t - now))
         fds = [run.pidfd for run in self._running.values() if run.pidfd is not None]
         if fds:  # poll(), not select(): no FD_SETSIZE limit on machines with many cores
             poller = select.poll()
@@ -258,12 +305,14 @@ class LocalBackend(Backend):
             self._release(run)
 
     # ------------------------------------------------------------------ internals
-    def _adopted_pid(self, job_id: str) -> int | None:
-        """The wrapper pid of a job started by another process, if it still runs."""
+    def _adopted_process(self, job_id: str) -> ProcessRef | None:
+        """The wrapper of a job started by another process, if that very process still runs
+        and leads its group (a reused pid or a pid from before a reboot does not count)."""
         record = self._record(job_id)
-        if record is None or record.finished or record.pid is None:
+        if record is None or record.finished:
             return None
-        return record.pid if _alive_group_leader(record.pid) else None
+        ref = record.process
+        return ref if ref is not None and ref.leads_group() else None
 
     def _start_ready(self) -> None:
         while self._pending:
@@ -273,11 +322,12 @@ class LocalBackend(Backend):
             if self._running and self._cores_used + cores > self.max_cores:
                 break
             gpus: list[str] = []
-            if res.num_gpus:
+            want = self._gpus_wanted(res)
+            if want:
                 free = self._free_gpus()
-                if len(free) < res.num_gpus:
+                if len(free) < want:
                     break
-                gpus = free[: res.num_gpus]
+                gpus = free[:want]
             self._pending.popleft()
             try:
                 self._running[job_id] = self._launch(spec, cores, gpus)
@@ -354,8 +404,23 @@ class LocalBackend(Backend):
             os.close(run.pidfd)
             run.pidfd = None
 
+    def _end_strays(self, now: float) -> None:
+        """SIGKILL the groups of ended jobs whose leftovers outlived their SIGTERM grace."""
+        keep = []
+        for pgid, kill_at in self._strays:
+            if now < kill_at:
+                keep.append((pgid, kill_at))
+                continue
+            # No ProcessRef needed: Linux never hands out a number still used as a group id,
+            # so while any stray lives the number names only that group (once none is left,
+            # the pid counter would have to come round within the grace to name another).
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, signal.SIGKILL)
+        self._strays = keep
+
     def _reap(self) -> None:
         now = time.monotonic()
+        self._end_strays(now)
         for job_id, run in list(self._running.items()):
             code = run.proc.poll()
             if code is None:
@@ -369,6 +434,13 @@ class LocalBackend(Backend):
             if run.reason is not None:  # killed on purpose: nothing of its group may linger
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(run.proc.pid, signal.SIGKILL)
+            else:  # ended by itself: background processes it left behind end with it
+                try:
+                    os.killpg(run.proc.pid, signal.SIGTERM)
+                except (ProcessLookupError, PermissionError):
+                    pass  # nothing left in its group
+                else:
+                    self._strays.append((run.proc.pid, now + self.kill_grace))
             del self._running[job_id]
             self._cores_used -= run.cores
             self._release(run)

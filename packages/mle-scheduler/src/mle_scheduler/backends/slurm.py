@@ -12,7 +12,11 @@ no accounting daemon):
 3. the job-completion log (``JobCompType=jobcomp/filetxt``, path from ``scontrol show config``),
    read incrementally and only when a job has left ``squeue``: its permanent line holds the
    final state and ``ExitCode``;
-4. nothing: the job is reported ``lost``.
+4. nothing: the job is reported ``lost`` (after ``lost_after`` seconds, 0 by default: Slurm
+   lists a finished job for ``MinJobAge`` seconds, so a job it no longer lists is long gone).
+
+The workflow (arrays, all-or-nothing submission, tolerated failed polls, status-file watch,
+adopting, dry run) is :class:`~mle_scheduler.backends.cluster.ClusterBackend`'s.
 """
 
 from __future__ import annotations
@@ -21,14 +25,13 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from shlex import quote
 from typing import Any
 
-from .._script import render_script
 from .._types import JobSpec, JobState, Resources
 from ..errors import ResourceError, SchedulerError, SubmitError
 from . import _cluster
-from .base import Backend, NativeStatus
+from .base import NativeStatus
+from .cluster import ClusterBackend
 
 __all__ = ["SlurmBackend", "parse_jobcomp_line", "parse_squeue"]
 
@@ -132,13 +135,7 @@ def _escape_pattern(path: Path) -> str:
     return os.fspath(path.absolute()).replace("%", "%%")
 
 
-def _needs_redirect(spec: JobSpec) -> bool:
-    """Paths #SBATCH cannot carry safely (whitespace, quotes) are redirected by the script."""
-    paths = [spec.stdout_path, spec.stderr_path]
-    return any(re.search(r"[\s\"'\\]", os.fspath(p.absolute())) for p in paths)
-
-
-class SlurmBackend(Backend):
+class SlurmBackend(ClusterBackend):
     """Jobs through ``sbatch``; many jobs of one shape go in as one ``--array``.
 
     Args:
@@ -150,10 +147,14 @@ class SlurmBackend(Backend):
         jobcomp_log: the job-completion log to read exit codes from once ``squeue`` has
             forgotten a job; ``None`` asks ``scontrol show config`` (filetxt logs only), ``""``
             disables it.
+        lost_after: seconds a job missing from ``squeue`` without any end record is given
+            before it is ``lost``.
     """
 
     name = "slurm"
-    poll_interval = (1.0, 30.0)
+    directive_prefix = "#SBATCH"
+    task_variable = "SLURM_ARRAY_TASK_ID"
+    cancel_benign = ("already completing or completed", "Invalid job id specified")
 
     def __init__(
         self,
@@ -163,35 +164,29 @@ class SlurmBackend(Backend):
         array_max: int = 1000,
         sbatch_flags: Sequence[str] = (),
         jobcomp_log: str | os.PathLike[str] | None = None,
+        lost_after: float = 0.0,
     ) -> None:
-        super().__init__()
-        if array_throttle is not None and array_throttle < 1:
-            raise ResourceError(f"array_throttle: expected an integer >= 1, found {array_throttle}")
-        if array_max < 1:
-            raise ResourceError(f"array_max: expected an integer >= 1, found {array_max}")
-        self.array_min = array_min
-        self.array_throttle = array_throttle
-        self.array_max = array_max
+        super().__init__(
+            array_min=array_min,
+            array_throttle=array_throttle,
+            array_max=array_max,
+            lost_after=lost_after,
+        )
         self.sbatch_flags = tuple(sbatch_flags)
         self._jobcomp_path = jobcomp_log
-        self._options: dict[str, Any] = {
-            "array_min": array_min, "array_throttle": array_throttle, "array_max": array_max,
-            "sbatch_flags": list(self.sbatch_flags),
-            "jobcomp_log": None if jobcomp_log is None else os.fspath(jobcomp_log),
-        }  # fmt: skip
+        self._jobcomp_option = None if jobcomp_log is None else os.fspath(jobcomp_log)
         self._jobcomp: _cluster.IncrementalLog | None = None
         self._completed: dict[str, NativeStatus] = {}
-        self._watch = _cluster.StatusWatch()
-        self._last: dict[str, NativeStatus] = {}
-        self._poll_failures = 0
-        #: scheduler calls made (sbatch, squeue, scancel, scontrol), for benchmarks
-        self.calls: dict[str, int] = {}
 
     def options(self) -> dict[str, Any]:
         """Constructor options, JSON-ready (stored in a queue's state file)."""
-        return dict(self._options)
+        return {
+            **super().options(),
+            "sbatch_flags": list(self.sbatch_flags),
+            "jobcomp_log": self._jobcomp_option,
+        }
 
-    # ------------------------------------------------------------------ scripts
+    # -------------------------------------------------------------------- flags
     @staticmethod
     def resource_flags(res: Resources) -> list[str]:
         """Generic resources as ``sbatch`` flags (one token each)."""
@@ -212,146 +207,56 @@ class SlurmBackend(Backend):
         flags.extend(res.extra_flags)
         return flags
 
+    def job_flags(self, res: Resources, spec: JobSpec | None) -> list[str]:
+        return [*self.resource_flags(res), *self.sbatch_flags]
+
+    def output_flags(self, stdout: Path, stderr: Path | None) -> list[str]:
+        flags = [f"--output={_escape_pattern(stdout)}"]
+        return flags if stderr is None else [*flags, f"--error={_escape_pattern(stderr)}"]
+
+    def array_flags(self, n_tasks: int, log: Path | None) -> list[str]:
+        rng = f"1-{n_tasks}" + (f"%{self.array_throttle}" if self.array_throttle else "")
+        out = "/dev/null" if log is None else f"{_escape_pattern(log)}.%A_%a.log"
+        return [f"--array={rng}", f"--output={out}"]
+
     def check(self, spec: JobSpec) -> None:
         res = spec.resources
         if res.gpu_type is not None and not res.num_gpus:
             raise ResourceError(
                 f"gpu_type: set to {res.gpu_type!r} but num_gpus is 0; expected num_gpus >= 1"
             )
-        for flag in (*self.resource_flags(res), *self.sbatch_flags):
-            if "\n" in flag:
-                raise ResourceError(f"extra_flags: expected one-line tokens, found {flag!r}")
+        super().check(spec)
 
-    def directives(self, spec: JobSpec) -> list[str]:
-        lines = [f"#SBATCH {f}" for f in (*self.resource_flags(spec.resources), *self.sbatch_flags)]
-        if _needs_redirect(spec):
-            lines.append("#SBATCH --output=/dev/null")
-        else:
-            lines.append(f"#SBATCH --output={_escape_pattern(spec.stdout_path)}")
-            if spec.stderr is not None:
-                lines.append(f"#SBATCH --error={_escape_pattern(spec.stderr_path)}")
-        return lines
+    # ----------------------------------------------------------- submit, cancel
+    def submit_command(self, script: Path) -> list[str]:
+        return ["sbatch", "--parsable", os.fspath(script)]
 
-    def render(self, spec: JobSpec) -> str:
-        return render_script(spec, self.directives(spec), redirect_output=_needs_redirect(spec))
-
-    # -------------------------------------------------------------------- hooks
-    def _run(self, argv: list[str], what: str, **kwargs: object) -> str:
-        self.calls[argv[0]] = self.calls.get(argv[0], 0) + 1
-        return _cluster.run_command(argv, what=what, **kwargs)  # type: ignore[arg-type]
-
-    def _sbatch(self, script: Path) -> str:
-        out = self._run(["sbatch", "--parsable", os.fspath(script)], "sbatch")
-        job_id = out.strip().split(";", 1)[0]
+    def parse_job_id(self, output: str) -> str:
+        job_id = output.strip().split(";", 1)[0]
         if not job_id.isdigit():
-            raise SubmitError(f"sbatch printed no job id for {script}: {out.strip()!r}")
+            raise SubmitError(f"sbatch printed no job id: {output.strip()!r}")
         return job_id
 
-    def _submit(self, specs: list[JobSpec]) -> list[str]:
-        ids: list[str | None] = [None] * len(specs)
-        with _cluster.all_or_nothing(ids, self._cancel):
-            for group in _cluster.group_by_shape(specs, self.array_min):
-                if len(group) == 1:
-                    spec = specs[group[0]]
-                    path = _cluster.write_script(_cluster.script_path(spec), self.render(spec))
-                    ids[group[0]] = self._sbatch(path)
-                    continue
-                for chunk in _cluster.chunks(group, self.array_max):
-                    for i, job_id in zip(
-                        chunk, self._submit_array([specs[i] for i in chunk]), strict=True
-                    ):
-                        ids[i] = job_id
-        submitted = [i for i in ids if i is not None]
-        for key, spec in zip(submitted, specs, strict=True):
-            self._watch.add(key, spec.status_path)
-        return submitted
+    def array_ids(self, base: str, n_tasks: int) -> list[str]:
+        return [f"{base}_{i}" for i in range(1, n_tasks + 1)]
 
-    def dry_run(self, specs: Sequence[JobSpec]) -> str:
-        """What :meth:`submit` would do with ``specs``, submitting nothing: each ``sbatch``
-        command and its script (arrays: the driver and the first task's script)."""
-        specs = list(specs)
-        for spec in specs:
-            self.check(spec)
-        groups = [
-            chunk
-            for group in _cluster.group_by_shape(specs, self.array_min)
-            for chunk in _cluster.chunks(group, self.array_max)
-        ]
+    def cancel_command(self, ids: list[str]) -> list[str]:
+        return ["scancel", *ids]
 
-        def single(spec: JobSpec) -> tuple[str, str]:
-            path = quote(os.fspath(_cluster.script_path(spec)))
-            return f"sbatch --parsable {path}", self.render(spec)
-
-        def array(members: list[JobSpec]) -> tuple[str, str]:
-            driver = _cluster.array_driver_path(members[0], "<stamp>")
-            command = f"sbatch --parsable {quote(os.fspath(driver))}"
-            return command, self.array_script(members, "<stamp>")
-
-        return _cluster.dry_run_text(specs, groups, single, array)
-
-    def array_script(self, specs: Sequence[JobSpec], stamp: str) -> str:
-        """The driver script of an array over ``specs`` (which share their resources)."""
-        first = specs[0]
-        tasks = [_cluster.script_path(s) for s in specs]
-        rng = f"1-{len(specs)}" + (f"%{self.array_throttle}" if self.array_throttle else "")
-        log = first.stdout_path.with_name(f"mle-array-{stamp}")
-        flags = [
-            *self.resource_flags(first.resources),
-            *self.sbatch_flags,
-            f"--array={rng}",
-            f"--output={_escape_pattern(log)}.%A_%a.log",
-        ]
-        return _cluster.array_driver(tasks, [f"#SBATCH {f}" for f in flags], "SLURM_ARRAY_TASK_ID")
-
-    def _submit_array(self, specs: list[JobSpec]) -> list[str]:
-        for spec in specs:
-            _cluster.write_task_script(spec)
-        stamp = _cluster.unique_stamp()
-        driver = _cluster.write_script(
-            _cluster.array_driver_path(specs[0], stamp), self.array_script(specs, stamp)
+    # -------------------------------------------------------------------- query
+    def query_scheduler(self, ids: list[str]) -> Mapping[str, NativeStatus]:
+        text = self.run(
+            ["squeue", "--me", "-h", "-t", "all", "-O", SQUEUE_FORMAT],
+            "status",
+            error=SchedulerError,
         )
-        base = self._sbatch(driver)
-        return [f"{base}_{i}" for i in range(1, len(specs) + 1)]
+        return parse_squeue(text)
 
-    def _query(self, ids: list[str]) -> Mapping[str, NativeStatus]:
-        out = self._query_all(ids)
-        for job_id in ids:
-            native = out.get(job_id)
-            if native is None or native.state.finished:
-                self._watch.discard(job_id)
-        return out
-
-    def wait_for_change(self, timeout: float) -> None:
-        # Status files beside the outputs change when a job starts or ends: wake up then.
-        self._watch.wait(timeout)
-
-    def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
-        super().adopt(jobs)
-        for job_id, spec in jobs.items():
-            self._watch.add(job_id, spec.status_path)
-
-    def _query_all(self, ids: list[str]) -> dict[str, NativeStatus]:
-        try:
-            text = self._run(
-                ["squeue", "--me", "-h", "-t", "all", "-O", SQUEUE_FORMAT],
-                "squeue",
-                error=SchedulerError,
-            )
-        except SchedulerError as exc:
-            self._poll_failures += 1
-            if self._poll_failures >= _cluster.MAX_POLL_FAILURES:
-                raise
-            unknown = NativeStatus(JobState.QUEUED, message=f"squeue did not answer: {exc}")
-            return {i: self._last.get(i, unknown) for i in ids}
-        self._poll_failures = 0
-        seen = parse_squeue(text)
-        out = {i: seen[i] for i in ids if i in seen}
-        self._last.update(out)
-        missing = [i for i in ids if i not in out]
-        if missing:
-            self._read_jobcomp(set(missing))
-            out.update({i: self._completed[i] for i in missing if i in self._completed})
-        return out
+    def query_finished(
+        self, ids: list[str], missing_for: Mapping[str, float]
+    ) -> Mapping[str, NativeStatus]:
+        self._read_jobcomp(set(ids))
+        return {i: self._completed[i] for i in ids if i in self._completed}
 
     def _read_jobcomp(self, wanted: set[str]) -> None:
         if self._jobcomp is None:
@@ -369,7 +274,7 @@ class SlurmBackend(Backend):
 
     def _find_jobcomp(self) -> str:
         try:
-            text = self._run(["scontrol", "show", "config"], "scontrol", error=SchedulerError)
+            text = self.run(["scontrol", "show", "config"], "config", error=SchedulerError)
         except SchedulerError:
             self._jobcomp_path = ""
             return ""
@@ -381,11 +286,3 @@ class SlurmBackend(Backend):
         path = conf.get("JobCompLoc", "") if conf.get("JobCompType") == "jobcomp/filetxt" else ""
         self._jobcomp_path = path
         return path
-
-    def _cancel(self, ids: list[str]) -> None:
-        self.calls["scancel"] = self.calls.get("scancel", 0) + 1
-        # Jobs that already ended are not an error; anything else is.
-        _cluster.cancel_command(
-            ["scancel", *ids],
-            benign=("already completing or completed", "Invalid job id specified"),
-        )
