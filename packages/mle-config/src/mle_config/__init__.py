@@ -4,27 +4,49 @@
 """
 
 from .__about__ import __version__
+from ._limits import MAX_DEPTH, MAX_NODES
 from .config import Config
-from .errors import ConfigError, ConfigFileNotFoundError, ConfigParseError, ConfigValidationError
+from .durations import (
+    DurationError,
+    format_duration,
+    normalize_time_per_job,
+    parse_duration,
+    scheduler_time,
+)
+from .errors import (
+    ConfigError,
+    ConfigFileNotFoundError,
+    ConfigParseError,
+    ConfigValidationError,
+    MleConfigError,
+)
 from .experiment import Experiment, load_experiment
+from .layout import hyper_log_name
 from .loading import load_config
 from .overrides import apply_overrides, parse_override
+from .plugins import available_backends, available_search_types, installed_plugins
 from .schema import (
     ACQ_FUNCTIONS,
+    AGGREGATE_SEEDS,
     BACKENDS,
     BASE_ESTIMATORS,
     JOB_TYPES,
     PRIORS,
     PROBLEM_TYPES,
     SEARCH_TYPES,
+    module_command_available,
 )
 from .training import get_configs_ready, load_train_config
+from .translate import Translation, extra_cmd_line_args
 
 __all__ = [
     "ACQ_FUNCTIONS",
+    "AGGREGATE_SEEDS",
     "BACKENDS",
     "BASE_ESTIMATORS",
     "JOB_TYPES",
+    "MAX_DEPTH",
+    "MAX_NODES",
     "PRIORS",
     "PROBLEM_TYPES",
     "SEARCH_TYPES",
@@ -33,12 +55,25 @@ __all__ = [
     "ConfigFileNotFoundError",
     "ConfigParseError",
     "ConfigValidationError",
+    "DurationError",
     "Experiment",
+    "MleConfigError",
+    "Translation",
     "__version__",
     "apply_overrides",
+    "available_backends",
+    "available_search_types",
+    "extra_cmd_line_args",
+    "format_duration",
     "get_configs_ready",
+    "hyper_log_name",
+    "installed_plugins",
     "load_config",
     "load_experiment",
     "load_train_config",
+    "module_command_available",
+    "normalize_time_per_job",
+    "parse_duration",
     "parse_override",
+    "scheduler_time",
 ]

@@ -1,7 +1,8 @@
 """Exceptions raised by mle-config.
 
-Every exception derives from :class:`ConfigError`, and each subclass also derives from the
-builtin a caller would naturally catch (``FileNotFoundError``, ``ValueError``).
+Every exception derives from :class:`MleConfigError` (also importable under its old name
+``ConfigError``), and each subclass also derives from the builtin a caller would naturally
+catch (``FileNotFoundError``, ``ValueError``).
 """
 
 from __future__ import annotations
@@ -11,25 +12,30 @@ __all__ = [
     "ConfigFileNotFoundError",
     "ConfigParseError",
     "ConfigValidationError",
+    "MleConfigError",
 ]
 
 
-class ConfigError(Exception):
+class MleConfigError(Exception):
     """Root of every mle-config error."""
 
 
-class ConfigFileNotFoundError(ConfigError, FileNotFoundError):
+ConfigError = MleConfigError  # the root's earlier name, kept for callers that catch it
+
+
+class ConfigFileNotFoundError(MleConfigError, FileNotFoundError):
     """A config file, or a file a config names, does not exist or is not a regular file."""
 
     def __str__(self) -> str:  # FileNotFoundError's str() would print errno tuples
         return str(self.args[0]) if self.args else ""
 
 
-class ConfigParseError(ConfigError, ValueError):
-    """A file is not valid YAML / JSON, is empty, or is not UTF-8 text."""
+class ConfigParseError(MleConfigError, ValueError):
+    """A file is not valid YAML / JSON, is empty, is not UTF-8 text, or is too large or too
+    deeply nested to read safely (see :data:`mle_config.loading.MAX_NODES`)."""
 
 
-class ConfigValidationError(ConfigError, ValueError):
+class ConfigValidationError(MleConfigError, ValueError):
     """A config does not match its schema. ``problems`` holds one line per problem."""
 
     def __init__(self, problems: list[str]) -> None:

@@ -1,4 +1,9 @@
-"""Load and validate an experiment YAML: :func:`load_experiment` and :class:`Experiment`."""
+"""Load and validate an experiment YAML: :func:`load_experiment` and :class:`Experiment`.
+
+Loading reads the file (bounded, see :mod:`mle_config._yaml`), applies ``-o`` overrides,
+translates the original toolbox's spellings into the canonical schema
+(:mod:`mle_config.translate`), validates, and checks that every file it names exists.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,11 @@ from .errors import ConfigError, ConfigValidationError
 from .loading import RawFile, read_file
 from .overrides import apply_overrides
 from .paths import resolve_path
-from .schema import validate_experiment
+from .schema import check_experiment
+from .translate import Translation, translate
+
+SCRIPT_SUFFIXES = (".py", ".sh")
+CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 
 __all__ = ["Experiment", "load_experiment"]
 
@@ -22,8 +31,13 @@ __all__ = ["Experiment", "load_experiment"]
 class Experiment:
     """A validated experiment.
 
-    ``raw`` is the YAML as written (plus overrides); ``config`` has defaults filled in and every
-    file path made absolute. The convenience attributes are taken from ``config``.
+    ``raw`` is the YAML as written (plus overrides); ``config`` is the canonical form (older
+    and newer spellings translated, defaults filled in, every file path made absolute);
+    ``translations`` lists what was read differently from how it was written (for
+    ``--dry-run --verbose``). The convenience attributes are taken from ``config``.
+    ``train_script`` may be a ``.sh`` script (run it with ``bash``, same arguments);
+    ``pre_processing_script`` / ``post_processing_script`` are the scripts of the jobs that run
+    before and after all runs (``pre_processing_args`` / ``post_processing_args``).
     """
 
     path: Path
@@ -34,16 +48,40 @@ class Experiment:
     base_config: Path | None = None
     config_files: tuple[Path, ...] = ()
     experiment_dir: Path = field(default=Path())
+    translations: tuple[Translation, ...] = ()
+    pre_processing_script: Path | None = None
+    post_processing_script: Path | None = None
 
     @property
     def job_type(self) -> str:
         return str(self.config.meta_job_args.job_type)
 
+    @property
+    def canonical(self) -> dict[str, Any]:
+        """The translated, validated experiment as plain data (what ``--dry-run --verbose``
+        shows)."""
+        return self.config.to_dict()
+
+    @property
+    def script_runner(self) -> str:
+        """``"bash"`` for a ``.sh`` training script, else ``"python"``."""
+        return "bash" if self.train_script.suffix.lower() == ".sh" else "python"
+
 
 def _resolve_file(
-    raw: RawFile, problems: list[str], key_path: tuple[str, ...], name: str, cwd: Path, suffix: str
+    raw: RawFile,
+    problems: list[str],
+    key_path: tuple[str, ...],
+    name: str,
+    cwd: Path,
+    suffixes: tuple[str, ...],
+    aliases: dict[tuple[str, ...], tuple[str, ...]] | None = None,
 ) -> Path | None:
     found, tried = resolve_path(name, raw.path, cwd)
+    for n in range(len(key_path), 0, -1):  # name the key as written, before translation
+        if aliases and key_path[:n] in aliases:
+            key_path = aliases[key_path[:n]] + key_path[n:]
+            break
     where = f"{raw.where(key_path)}: {'.'.join(key_path)}"
     if found is None:
         places = " or ".join(str(p) for p in tried[:2])
@@ -52,49 +90,59 @@ def _resolve_file(
     if not found.is_file():
         problems.append(f"{where}: expected a file, found a directory at {found}")
         return None
-    if suffix and found.suffix.lower() != suffix:
-        problems.append(f"{where}: expected a {suffix} file, found {found.name}")
+    if found.suffix.lower() not in suffixes:
+        if suffixes == SCRIPT_SUFFIXES:
+            expected = "a .py file (or a .sh script)"
+        else:
+            expected = "a .json or .yaml training config"
+        problems.append(f"{where}: expected {expected}, found {found.name}")
         return None
     return found
 
 
 def load_experiment(
-    path: str | Path, overrides: Iterable[str] = (), cwd: str | Path | None = None
+    path: str | Path,
+    overrides: Iterable[str] = (),
+    cwd: str | Path | None = None,
+    *,
+    backend: str | None = None,
 ) -> Experiment:
-    """Read, override and validate an experiment YAML; check that every file it names exists.
+    """Read, override, translate and validate an experiment YAML; check the files it names.
 
-    Raises :class:`~mle_config.errors.ConfigValidationError` with every problem found, each as
+    ``backend`` is the backend the caller resolved (``--backend``, user config); checks that
+    depend on it (``modules_to_load`` on the local backend) run only when it, or
+    ``meta_job_args.backend``, is known. Raises
+    :class:`~mle_config.errors.ConfigValidationError` with every problem found, each as
     ``FILE:LINE: key.path: expected X, found Y``.
     """
     base = Path(cwd) if cwd is not None else Path(os.getcwd())
     raw = read_file(path)
     overrides = tuple(overrides)
     overridden = apply_overrides(raw.data, overrides)
-    data, problems = validate_experiment(raw, overridden)
+    moved = translate(raw.data)
+    aliases = moved.aliases
+    checked = check_experiment(raw, overridden, data=moved.data, aliases=aliases, backend=backend)
+    problems = [_refusal(raw, overridden, kp, msg) for kp, msg in moved.problems]
+    refused = {p.split(": expected", 1)[0] for p in problems}  # one line per key
+    problems += [p for p in checked.problems if p.split(": expected", 1)[0] not in refused]
+    data = checked.data
     meta: dict[str, Any] = data.get("meta_job_args", {})
     job_type = meta.get("job_type")
 
+    def resolve(key_path: tuple[str, ...], name: str, suffixes: tuple[str, ...]) -> Path | None:
+        return _resolve_file(raw, problems, key_path, name, base, suffixes, aliases)
+
     script = None
     if "base_train_fname" in meta:
-        script = _resolve_file(
-            raw,
-            problems,
-            ("meta_job_args", "base_train_fname"),
-            meta["base_train_fname"],
-            base,
-            ".py",
+        script = resolve(
+            ("meta_job_args", "base_train_fname"), meta["base_train_fname"], SCRIPT_SUFFIXES
         )
         if script is not None:
             meta["base_train_fname"] = str(script)
     base_config = None
     if "base_train_config" in meta:
-        base_config = _resolve_file(
-            raw,
-            problems,
-            ("meta_job_args", "base_train_config"),
-            meta["base_train_config"],
-            base,
-            ".json",
+        base_config = resolve(
+            ("meta_job_args", "base_train_config"), meta["base_train_config"], CONFIG_SUFFIXES
         )
         if base_config is not None:
             meta["base_train_config"] = str(base_config)
@@ -105,13 +153,8 @@ def load_experiment(
         if names is None and base_config is not None:
             config_files = [base_config]
         for i, name in enumerate(names or ()):
-            found = _resolve_file(
-                raw,
-                problems,
-                ("multi_experiment_args", "config_fnames", str(i)),
-                name,
-                base,
-                ".json",
+            found = resolve(
+                ("multi_experiment_args", "config_fnames", str(i)), name, CONFIG_SUFFIXES
             )
             if found is not None:
                 config_files.append(found)
@@ -119,6 +162,17 @@ def load_experiment(
             multi["config_fnames"] = [str(p) for p in config_files]
     elif base_config is not None:
         config_files = [base_config]
+    processing: dict[str, Path | None] = {}
+    for section in ("pre_processing_args", "post_processing_args"):
+        block = data.get(section)
+        found = None
+        if isinstance(block, dict) and "processing_fname" in block:
+            found = resolve(
+                (section, "processing_fname"), block["processing_fname"], SCRIPT_SUFFIXES
+            )
+            if found is not None:
+                block["processing_fname"] = str(found)
+        processing[section] = found
 
     for config_file in config_files:  # a broken training config fails now, not in every job
         try:
@@ -139,4 +193,17 @@ def load_experiment(
         base_config=base_config,
         config_files=tuple(config_files),
         experiment_dir=exp_dir.resolve(),
+        translations=tuple(moved.translations + checked.translations),
+        pre_processing_script=processing.get("pre_processing_args"),
+        post_processing_script=processing.get("post_processing_args"),
     )
+
+
+def _refusal(
+    raw: RawFile, overridden: set[tuple[str, ...]], key_path: tuple[str, ...], message: str
+) -> str:
+    where = raw.where(key_path)
+    for kp in overridden:
+        if key_path[: len(kp)] == kp:
+            where = f"{raw.path} (override -o {'.'.join(kp)})"
+    return f"{where}: {'.'.join(key_path)}: {message}"

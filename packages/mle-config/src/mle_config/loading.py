@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # yaml is imported on first use: training scripts read only JSON
-    import yaml
+from typing import Any
 
 from . import _jsonc
+from ._limits import MAX_DEPTH, MAX_NODES
 from .config import Config
 from .errors import ConfigFileNotFoundError, ConfigParseError
 
-__all__ = ["RawFile", "load_config", "read_file"]
+__all__ = ["MAX_DEPTH", "MAX_NODES", "RawFile", "load_config", "read_file"]
+
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -62,51 +61,14 @@ def _read_text(path: Path) -> str:
     return text
 
 
-def _yaml_lines(node: yaml.Node, prefix: KeyPath, out: dict[KeyPath, int], path: Path) -> None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            key = str(key_node.value)
-            if key in seen:
-                raise ConfigParseError(
-                    f"{path}:{key_node.start_mark.line + 1}: {'.'.join((*prefix, key))}: "
-                    "expected each key once, found a duplicate key"
-                )
-            seen.add(key)
-            out[(*prefix, key)] = key_node.start_mark.line + 1
-            _yaml_lines(value_node, (*prefix, key), out, path)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            out[(*prefix, str(i))] = item.start_mark.line + 1
-            _yaml_lines(item, (*prefix, str(i)), out, path)
-
-
-def _parse_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
-    import yaml
-
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = f":{mark.line + 1}" if mark else ""
-        raise ConfigParseError(
-            f"{path}{line}: expected valid YAML, found {err.problem or err.context}"
-        ) from None
-    except yaml.YAMLError as err:
-        raise ConfigParseError(f"{path}: expected valid YAML, found {err}") from None
-    lines: dict[KeyPath, int] = {}
-    if node is not None:
-        _yaml_lines(node, (), lines, path)
-    return data, lines
-
-
 def _parse_json(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
     stripped = _jsonc.strip_comments(text)
     try:
         data = json.loads(stripped, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise ConfigParseError(
+            f"{path}: expected at most {MAX_DEPTH} levels of nesting, found more"
+        ) from None
     except json.JSONDecodeError as err:
         raise ConfigParseError(
             f"{path}:{err.lineno}: expected valid JSON, "
@@ -119,7 +81,30 @@ def _parse_json(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
         raise ConfigParseError(
             f"{where}: {err.key}: expected each key once, found a duplicate key"
         ) from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigParseError(
+            f"{path}: expected at most {MAX_DEPTH} levels of nesting, found more"
+        )
     return data, _jsonc.key_lines(stripped)
+
+
+def _depth(data: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        if isinstance(value, dict):
+            children: list[Any] = list(value.values())
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 class _DuplicateKey(Exception):
@@ -145,7 +130,12 @@ def read_file(path: str | Path) -> RawFile:
             f"{p}: expected a .yaml, .yml or .json file, found suffix {suffix or '(none)'!r}"
         )
     text = _read_text(p)
-    data, lines = (_parse_yaml if suffix in YAML_SUFFIXES else _parse_json)(p, text)
+    if suffix in YAML_SUFFIXES:
+        from ._yaml import parse_yaml  # imports yaml: training scripts read only JSON
+
+        data, lines = parse_yaml(p, text)
+    else:
+        data, lines = _parse_json(p, text)
     if data is None:
         raise ConfigParseError(f"{p}: expected a mapping of keys, found an empty document")
     if not isinstance(data, dict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import ConfigValidationError
+from .errors import ConfigParseError, ConfigValidationError
 
 __all__ = ["apply_overrides", "parse_override"]
 
@@ -19,11 +19,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         raise ConfigValidationError(
             [f"-o {text}: expected an override of the form key.path=value, found {text!r}"]
         )
-    import yaml
+    from ._yaml import safe_yaml_value  # the experiment file's rules and bounds
 
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else ""
-    except yaml.YAMLError:
+        value = safe_yaml_value(value_text, f"-o {key.strip()}") if value_text.strip() else ""
+    except ConfigParseError:
         value = value_text
     if isinstance(value, str) and not value_text.strip().startswith(("'", '"')):
         value = _float_or_str(value)
