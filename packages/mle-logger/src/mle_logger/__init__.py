@@ -38,6 +38,8 @@ from .errors import (
 if TYPE_CHECKING:
     from ._aggregate import ScoreSummary, Summary, summarize, summarize_scores
     from ._artifacts import load_checkpoint, load_extra
+    from ._legacy_load import load_meta_log
+    from ._legacy_logger import MLELogger
     from ._load import (
         AggregatedLog,
         SeedLog,
@@ -71,6 +73,8 @@ _LAZY = {
     "aggregate_logs": "._load",
     "load_log": "._load",
     "load_seed_logs": "._load",
+    "load_meta_log": "._legacy_load",
+    "MLELogger": "._legacy_logger",
     "merge_logs": "._merge",
     "fold_log": "._merge",
     "NO_VALUE_REASON": "._score",
@@ -113,6 +117,7 @@ __all__ = [
     "LogWriteWarning",
     "Logger",
     "LoggerClosedError",
+    "MLELogger",
     "MissingDependencyError",
     "MleLoggerError",
     "NonFiniteScoreError",
@@ -133,6 +138,7 @@ __all__ = [
     "load_checkpoint",
     "load_extra",
     "load_log",
+    "load_meta_log",
     "load_seed_logs",
     "log_path",
     "merge_logs",

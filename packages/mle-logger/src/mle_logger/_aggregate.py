@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DEFAULT_PERCENTILES: tuple[float, ...] = (5.0, 25.0, 50.0, 75.0, 95.0)
+# 10 and 90 are the original mle-logging's p10/p90, kept beside our 5/95.
+DEFAULT_PERCENTILES: tuple[float, ...] = (5.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0)
 
 # Student t quantile 0.975 for df = 1..30 (two-sided 95%).
 _T975 = (

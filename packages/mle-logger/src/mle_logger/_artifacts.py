@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,12 +22,27 @@ from .errors import MissingDependencyError, PickleRefusedError, UnsupportedObjec
 _PICKLE_SUFFIXES = {".pkl", ".pickle", ".pt", ".pth", ".ckpt"}
 
 
+def _torch_class(*names: str) -> type | None:
+    """``torch.<names>`` if the user's script imported torch (never imports it ourselves)."""
+    obj: Any = sys.modules.get("torch")
+    for name in names:
+        obj = getattr(obj, name, None)
+    return obj if isinstance(obj, type) else None
+
+
 def _is_torch_module(obj: Any) -> bool:
-    return callable(getattr(obj, "state_dict", None)) and type(obj).__module__.startswith("torch")
+    """A ``torch.nn.Module``, including a user's own ``class Net(nn.Module)``."""
+    module_cls = _torch_class("nn", "Module")
+    return module_cls is not None and isinstance(obj, module_cls)
+
+
+def _is_tensor(obj: Any) -> bool:
+    tensor_cls = _torch_class("Tensor")
+    return tensor_cls is not None and isinstance(obj, tensor_cls)
 
 
 def _to_numpy(value: Any, key: str) -> np.ndarray:
-    if type(value).__module__.startswith("torch"):  # a tensor: detach, move to CPU
+    if _is_tensor(value):  # detach, move to CPU
         t = value.detach().cpu()
         if str(t.dtype) == "torch.bfloat16":
             t = t.float()
@@ -59,11 +75,13 @@ def checkpoint_arrays(model: Any) -> np.ndarray | dict[str, np.ndarray]:
         flat: dict[str, np.ndarray] = {}
         _flatten(model, "", flat)
         return flat
-    if isinstance(model, np.ndarray) or type(model).__module__.startswith("torch"):
+    if isinstance(model, (np.ndarray, np.generic, list, tuple, int, float)) or _is_tensor(model):
+        return _to_numpy(model, "<model>")
+    if hasattr(model, "__array__"):  # jax, cupy and other array types
         return _to_numpy(model, "<model>")
     raise UnsupportedObjectError(
-        "model: expected a numpy array, a mapping of arrays, or a torch module/state_dict; "
-        f"found {type(model).__name__}"
+        "model: expected a numpy array, a mapping of arrays, a list of numbers "
+        f"or a torch module/state_dict; found {type(model).__name__}"
     )
 
 

@@ -18,8 +18,9 @@ INDEX_NAME = "checkpoints.json"
 class CheckpointManager:
     """Writes checkpoints into one seed's model folder and keeps ``checkpoints.json`` current.
 
-    Files: ``last.np[yz]`` (overwritten each time), ``update_<row>.np[yz]`` every ``every_k``
-    updates, ``top_update_<row>.np[yz]`` for the ``top_k`` best values of ``metric``.
+    Files: ``last.np[yz]`` (overwritten each time), ``update_<row>.np[yz]`` for the ``every_k``-th,
+    ``2*every_k``-th, ... checkpoint (as the original mle-logging counted them), and
+    ``top_update_<row>.np[yz]`` for the ``top_k`` best values of ``metric``.
     """
 
     def __init__(
@@ -35,7 +36,7 @@ class CheckpointManager:
         self.top_k = top_k
         self.metric = metric
         self.minimize = minimize
-        self.index: dict[str, Any] = {"last": None, "every": [], "top": []}
+        self.index: dict[str, Any] = {"last": None, "every": [], "top": [], "n_saved": 0}
         index_file = folder / INDEX_NAME
         if index_file.is_file():  # a resumed run keeps its earlier checkpoints
             try:
@@ -43,7 +44,8 @@ class CheckpointManager:
             except ValueError:
                 loaded = {}
             if isinstance(loaded, dict):
-                self.index.update({k: loaded[k] for k in ("last", "every", "top") if k in loaded})
+                keys = ("last", "every", "top", "n_saved")
+                self.index.update({k: loaded[k] for k in keys if k in loaded})
         self.index["metric"] = metric
         self.index["minimize"] = minimize
 
@@ -51,7 +53,8 @@ class CheckpointManager:
         """Save ``model`` as checkpoint of update ``row`` with that update's ``stats``."""
         last = save_checkpoint(model, self.folder / "last")
         self.index["last"] = {"update": row, "file": last.name}
-        if self.every_k and row % self.every_k == 0:
+        self.index["n_saved"] = n_saved = int(self.index.get("n_saved", 0)) + 1
+        if self.every_k and n_saved % self.every_k == 0:
             path = save_checkpoint(model, self.folder / f"update_{row}")
             self.index["every"].append({"update": row, "file": path.name})
         if self.top_k and self.metric is not None:

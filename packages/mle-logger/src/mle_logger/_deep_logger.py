@@ -1,29 +1,34 @@
-"""``DeepLogger``: the seed toolbox's logger API (``DeepLogger(**log_config)``) on the engine."""
+"""``DeepLogger``: the original toolbox's logger API (``DeepLogger(**log_config)``)."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from ._legacy import SkipUnsupported, legacy_seed_id
 from ._logger import Logger, _number, did_you_mean
 from .errors import LoggerClosedError, LogUpdateError, UnknownKeyError
 
 LOG_CONFIG_KEYS = (
     "time_to_track",
     "what_to_track",
-    "experiment_dir",
-    "seed_id",
-    "config_fname",
-    "tboard_fname",
     "time_to_print",
     "what_to_print",
+    "config_fname",
+    "experiment_dir",
+    "tboard_fname",
+    "use_tboard",
     "print_every_k_updates",
+    "fname_ext",
+    "save_every_k_ckpt",
     "overwrite_experiment_dir",
+    "seed_id",
     "reload",
     "verbose",
     "model_type",
-    "save_every_k_ckpt",
+    "ckpt_time_to_track",
     "save_top_k_ckpt",
     "top_k_metric_name",
     "top_k_minimize_metric",
@@ -32,31 +37,40 @@ LOG_CONFIG_KEYS = (
 
 
 class DeepLogger(Logger):
-    """Seed-compatible logger: fixed ``time_to_track``/``what_to_track`` names, list updates.
+    """The original toolbox's logger: fixed ``time_to_track``/``what_to_track`` names.
 
-    Accepts the keys of the seed's ``log_config`` plus ``experiment_dir``, ``seed_id`` and
-    ``config_fname`` (added by ``get_configs_ready``); any other key is an error.
+    The positional order is the original's (``time_to_track, what_to_track, time_to_print,
+    what_to_print, config_fname, experiment_dir, tboard_fname, use_tboard,
+    print_every_k_updates, fname_ext, save_every_k_ckpt, overwrite_experiment_dir``); the later
+    releases' keys (``seed_id`` as ``3`` or ``"seed_3"``, ``model_type``, ``ckpt_time_to_track``,
+    the top-k options) are keywords. Any other key is an error with a did-you-mean.
+    ``use_tboard=False`` turns TensorBoard off even with a ``tboard_fname``; ``use_tboard=True``
+    without one names the run after the config file.
     """
 
     def __init__(
         self,
         time_to_track: Sequence[str] = (),
         what_to_track: Sequence[str] = (),
-        experiment_dir: str | os.PathLike[str] = "experiments/",
-        seed_id: int = 0,
-        config_fname: str | os.PathLike[str] | None = None,
-        tboard_fname: str | None = None,
         time_to_print: Sequence[str] | None = None,
         what_to_print: Sequence[str] | None = None,
+        config_fname: str | os.PathLike[str] | None = None,
+        experiment_dir: str | os.PathLike[str] = "experiments/",
+        tboard_fname: str | None = None,
+        use_tboard: bool | None = None,
         print_every_k_updates: int | None = None,
+        fname_ext: str | None = None,
+        save_every_k_ckpt: int | None = None,
         overwrite_experiment_dir: bool | int = False,
+        *,
+        seed_id: int | str | None = None,
         reload: bool = False,
         verbose: bool = True,
         model_type: str | None = None,
-        save_every_k_ckpt: int | None = None,
+        ckpt_time_to_track: str | None = None,
         save_top_k_ckpt: int | None = None,
         top_k_metric_name: str | None = None,
-        top_k_minimize_metric: bool = True,
+        top_k_minimize_metric: bool | None = True,
         fsync: bool = False,
         **unknown: Any,
     ) -> None:
@@ -73,9 +87,14 @@ class DeepLogger(Logger):
         config = {k: v for k, v in locals().items() if k in LOG_CONFIG_KEYS}
         config["experiment_dir"] = str(experiment_dir)
         config["config_fname"] = None if config_fname is None else str(config_fname)
+        seed = legacy_seed_id(seed_id if seed_id is not None else fname_ext)
+        if use_tboard is False:
+            tboard_fname = None
+        elif use_tboard and not tboard_fname:
+            tboard_fname = Path(config_fname).stem if config_fname is not None else "tboard"
         super().__init__(
             experiment_dir,
-            seed_id=seed_id,
+            seed_id=seed,
             time_keys=time_names,
             stats_keys=stats_names,
             config=config,
@@ -89,25 +108,53 @@ class DeepLogger(Logger):
             save_every_k_ckpt=save_every_k_ckpt,
             save_top_k_ckpt=save_top_k_ckpt,
             top_k_metric_name=top_k_metric_name,
-            top_k_minimize_metric=top_k_minimize_metric,
+            top_k_minimize_metric=top_k_minimize_metric is not False,
             fsync=fsync,
         )
         self._n_time = len(time_names)
         self._n_stats = len(stats_names)
+        self._skip = SkipUnsupported()
 
     def update_log(
         self,
-        time_tick: Sequence[Any],
-        stats_tick: Sequence[Any],
+        time_tick: Sequence[Any] | Mapping[str, Any],
+        stats_tick: Sequence[Any] | Mapping[str, Any],
         model: Any = None,
+        plot_to_tboard: Any = None,
+        save: bool = False,
+        *,
+        network: Any = None,
         figure: Any = None,
         extra: Any = None,
-        save: bool = False,
     ) -> None:
-        """Add one row: values aligned with ``time_to_track`` and ``what_to_track``."""
+        """Add one row: lists aligned with ``time_to_track``/``what_to_track``, or dicts by name.
+
+        ``model``/``network`` is checkpointed, ``plot_to_tboard``/``figure`` saved as a figure,
+        ``extra`` saved beside the log; ``save=True`` also saves the log.
+        """
         w = self._w
         if w.closed:
             raise LoggerClosedError(f"{self.path}: update_log() after close()")
+        if isinstance(time_tick, Mapping) or isinstance(stats_tick, Mapping):
+            self.update(
+                time=_as_mapping(time_tick, w.time.names[: self._n_time], "time"),
+                stats=_as_mapping(stats_tick, w.stats.names[: self._n_stats], "stats"),
+            )
+        else:
+            self._add_list_row(time_tick, stats_tick)
+        model = model if model is not None else network
+        figure = figure if figure is not None else plot_to_tboard
+        if model is not None:
+            self._skip("the checkpoint", lambda: self._artifacts(model, None, None))
+        if figure is not None:
+            self._skip("the figure", lambda: self._artifacts(None, figure, None))
+        if extra is not None:
+            self._skip("the extra object", lambda: self._artifacts(None, None, extra))
+        if save:
+            w.save()
+
+    def _add_list_row(self, time_tick: Sequence[Any], stats_tick: Sequence[Any]) -> None:
+        w = self._w
         if len(time_tick) != self._n_time or len(stats_tick) != self._n_stats:
             raise LogUpdateError(
                 f"update_log: expected {self._n_time} time value(s) "
@@ -122,14 +169,25 @@ class DeepLogger(Logger):
         if len(w.stats.names) > self._n_stats:
             sv += [float("nan")] * (len(w.stats.names) - self._n_stats)
         self._add_row(tv, sv)
-        if model is not None or figure is not None or extra is not None:
-            self._artifacts(model, figure, extra)
-        if save:
-            w.save()
 
     def save_log(self) -> None:
         """Persist the rows added since the last save (seed API name of :meth:`save`)."""
         self.save()
+
+    def save_network(self, network: Any) -> None:
+        """Checkpoint ``network`` (seed API name of :meth:`save_model`; torch modules included)."""
+        self._skip("the checkpoint", lambda: self.save_model(network))
+
+
+def _as_mapping(tick: Sequence[Any] | Mapping[str, Any], names: Sequence[str], kind: str) -> Any:
+    if isinstance(tick, Mapping):
+        return tick
+    if len(tick) != len(names):
+        raise LogUpdateError(
+            f"update_log: expected {len(names)} {kind} value(s) for {list(names)}, "
+            f"found {len(tick)}"
+        )
+    return dict(zip(names, tick, strict=True))
 
 
 def _numbers(values: Sequence[Any], kind: str, names: Sequence[str]) -> list[float | int]:

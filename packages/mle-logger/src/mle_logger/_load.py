@@ -145,6 +145,18 @@ def aggregate_logs(
 
 
 def _read_path(path: Path) -> list[SeedLog]:
+    try:
+        return _read_ours(path)
+    except (LogNotFoundError, LogFormatError):  # maybe a log of the original mle-logging
+        from ._legacy_load import read_legacy_file, read_legacy_folder
+
+        legacy = read_legacy_folder(path) if path.is_dir() else read_legacy_file(path)
+        if legacy is None:
+            raise
+        return legacy
+
+
+def _read_ours(path: Path) -> list[SeedLog]:
     if path.is_dir():
         files = find_seed_logs(path)
         if not files:
