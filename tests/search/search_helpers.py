@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from mle_search import CoordinateSearch, GridSearch, RandomSearch, SMBOSearch, Strategy
+from mle_search import CoordinateSearch, GridSearch, RandomSearch, SMBOSearch, Space, Strategy
 
 #: 3 x 3 x 2 = 18 points: every strategy can run on it, and repeats are likely.
 FINITE = {
@@ -47,3 +47,24 @@ def objective(params: dict[str, Any]) -> float:
     if "train_config.lr" in params:
         score += (math.log10(params["train_config.lr"]) + 2) ** 2
     return float(score)
+
+
+class Reversed(Strategy):
+    """A third-party style strategy for the plug-in tests: the grid, last point first."""
+
+    def __init__(
+        self, space: Space, *, seed: int | None = None, maximize: bool = False, skip: int = 0
+    ) -> None:
+        super().__init__(space, seed=seed, maximize=maximize)
+        self._points = [GridSearch(space).point(i) for i in range(GridSearch(space).size)]
+        self._points = self._points[::-1][skip:]
+
+    def _propose(self, n: int) -> list[tuple[Any, ...]]:
+        free = [k for k in self._points if not self._taken(k)]
+        return free[:n]
+
+    def _exhausted(self) -> bool:
+        return all(self._taken(k) for k in self._points)
+
+
+NOT_A_STRATEGY = object()

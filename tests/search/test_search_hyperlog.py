@@ -85,3 +85,16 @@ def test_extra_fields_are_kept_and_computed_fields_protected(tmp_path: Path) -> 
         log.append({"x": 2}, [1.0], batch=1, extra={"batch": 2})
     assert len(log.read()) == 1
     assert log.append({"x": 3}, [1.0])["id"] == 1  # failed appends used no id
+
+
+def test_an_append_after_a_torn_last_line_starts_a_new_line(tmp_path: Path) -> None:
+    """Issue 12 item 3: the record after a crash mid-write is never glued to the torn one."""
+    path = tmp_path / "hyper_log.jsonl"
+    torn = b'{"id": 0, "params": {"x": 1}, "sco'
+    path.write_bytes(torn)  # a crash cut the only line short: no newline at the end
+    HyperLog(path).append({"x": 2}, 2.0, id=1)
+    first, second, end = path.read_bytes().split(b"\n")
+    assert first == torn and end == b""
+    assert json.loads(second)["params"] == {"x": 2}
+    with pytest.warns(UserWarning, match="line 1"):
+        assert [r["id"] for r in HyperLog(path).read()] == [1]

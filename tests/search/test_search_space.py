@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from typing import Any
 
 import numpy as np
 import pytest
@@ -155,3 +156,41 @@ def test_continuous_values_at_the_bounds_are_inside() -> None:
     assert space.size is None
     with pytest.raises(SearchSpaceError):
         space.key({"x": math.nan})
+
+
+@pytest.mark.parametrize("kind", ["grid", "random", "coordinate", "smbo-GP", "smbo-RF"])
+def test_bounds_of_1e308_neither_overflow_nor_propose_inf(kind: str) -> None:
+    """Issue 12 item 16: end - begin overflows to inf; no strategy may propose inf or fail."""
+    from mle_search import make_strategy
+    from search_helpers import FAST_SMBO
+
+    x: dict[str, Any] = {"begin": -1e308, "end": 1e308}
+    y: dict[str, Any] = {"begin": 1e-300, "end": 1e308, "prior": "log-uniform"}
+    if kind == "grid":
+        x, y = {**x, "bins": 5}, {**y, "bins": 3}
+    options: dict[str, Any] = {}
+    if kind.startswith("smbo"):
+        options = {**FAST_SMBO, "base_estimator": kind.split("-")[1]}
+    strategy = make_strategy(kind.split("-")[0], {"real": {"x": x, "y": y}}, seed=0, **options)
+    proposed = []
+    for _ in range(5 if kind == "grid" else 3):  # the grid's 15 points; a few SMBO fits
+        props = strategy.ask(3)
+        strategy.tell(props, [[float(i)] for i in range(len(props))])
+        proposed += props
+    assert len(proposed) >= 6
+    for p in proposed:
+        assert math.isfinite(p["train_config.x"]) and abs(p["train_config.x"]) <= 1e308
+        assert 1e-300 <= p["train_config.y"] <= 1e308
+    xs = [p["train_config.x"] for p in proposed]
+    assert len(set(xs)) > 1  # not every draw clamped onto one bound
+    if kind == "grid":
+        assert sorted(set(xs)) == [-1e308, -5e307, 0.0, 5e307, 1e308]
+
+
+def test_integer_bounds_are_exact_and_limited() -> None:
+    big = 2**62 - 1
+    space = Space.from_config({"integer": {"n": {"begin": -big, "end": big}}})
+    assert space["n"].coerce(big) == big  # not rounded through a float
+    assert -big <= space.sample(np.random.default_rng(0))[0] <= big
+    with pytest.raises(SearchSpaceError, match=r"'train_config.n'.*strictly between"):
+        Space.from_config({"integer": {"n": {"begin": 0, "end": 1e308}}})
