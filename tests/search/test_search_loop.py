@@ -332,3 +332,30 @@ def test_loop_arguments_are_checked() -> None:
     for call in bad:
         with pytest.raises(SearchInputError):
             call()
+
+
+def test_reopen_reruns_failed_seeds_and_the_last_record_wins_on_restore(tmp_path: Path) -> None:
+    log = HyperLog(tmp_path / "h.jsonl")
+    loop = SearchLoop(make_strategy("grid", FINITE), budget=2, seeds=[0, 1, 2], log=log)
+    a, b = loop.propose(6)
+    for t, scores in ((a, [1.0, None, 3.0]), (b, [2.0, 2.0, 2.0])):
+        for seed, score in zip(t.seeds, scores, strict=True):
+            loop.report(t.id, seed, score)
+    assert loop.done and loop.best(1)[0].trial_id == a.id  # 2.0 (partial) ties b: told first
+    with pytest.raises(SearchStateError, match="no failed seed"):
+        loop.reopen(b.id)
+    again = loop.reopen(a.id)  # --retry-failed: seed 1 runs again
+    assert again == a and loop.results(a.id) == {0: 1.0, 2: 3.0} and not loop.done
+    assert loop.n_proposed == 2 and loop.propose(10) == []  # a retry spends no budget
+    ev = loop.report(a.id, 1, 0.5)
+    assert ev is not None and ev.scores == (1.0, 0.5, 3.0) and ev.status == "ok"
+    assert loop.done and [e.trial_id for e in loop.history] == [b.id, a.id]
+    assert [r["id"] for r in log.read()] == [a.id, b.id, a.id]
+
+    resumed = SearchLoop(make_strategy("grid", FINITE), budget=2, seeds=[0, 1, 2], log=log)
+    resumed.restore()
+    assert resumed.done and resumed.n_told == 2
+    assert {e.trial_id: e.scores for e in resumed.history}[a.id] == (1.0, 0.5, 3.0)
+    with pytest.raises(SearchInputError, match="seed 7"):
+        resumed.reopen(b.id, [7])
+    assert resumed.reopen(b.id, [2]).id == b.id  # any seed may be re-run on request

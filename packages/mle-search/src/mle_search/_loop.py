@@ -21,6 +21,11 @@ __all__ = ["SearchLoop"]
 Annotate = Callable[[Trial], Mapping[str, Any]]
 
 
+def _record_id(record: Mapping[str, Any]) -> int | None:
+    tid = record.get("id")
+    return tid if isinstance(tid, int) and not isinstance(tid, bool) else None
+
+
 def _record_scores(record: Mapping[str, Any]) -> Any:
     scores = record.get("scores")
     return scores if scores is not None else [record.get("score")]
@@ -65,6 +70,8 @@ class SearchLoop:
         self._next_id = 0
         self._n_told = 0  # trials of this search told (restored ones included)
         self._told_ids: set[int] = set()
+        #: told trials that reopen() can run again: the trial and its per-seed scores
+        self._told: dict[int, tuple[Trial, tuple[float | None, ...]]] = {}
         self._open: dict[int, Trial] = {}
         self._results: dict[int, dict[int, float | None]] = {}
         self._reasons: dict[int, dict[int, str]] = {}
@@ -172,20 +179,22 @@ class SearchLoop:
         mine, before = list(records), list(earlier)
         self._check_records(before, "earlier hyper log")
         self._check_records(mine, "hyper log")
+        last = {_record_id(rec): i for i, rec in enumerate(mine)}  # a re-told trial: last wins
+        mine = [r for i, r in enumerate(mine) if (t := _record_id(r)) is None or last[t] == i]
         if before or mine:
             self.strategy.resume_from(before + mine)
         space = self.strategy.space
         for rec in mine:
-            tid = rec.get("id")
-            tid = tid if isinstance(tid, int) and not isinstance(tid, bool) else None
-            if tid is not None and tid in self._told_ids:
-                continue  # the same trial logged twice: counted once
+            tid = _record_id(rec)
             params = space.proposal(space.key(rec["params"]))
             ev = Evaluation.from_scores(params, _record_scores(rec), trial_id=tid)
             self._history.append(ev)
             self._n_told += 1
             if tid is not None:
                 self._told_ids.add(tid)
+                trial = self._record_trial(tid, params, rec, ev.scores)
+                if trial is not None:
+                    self._told[tid] = (trial, ev.scores)
         trials: list[Trial] = []
         for trial in open_trials:
             if not isinstance(trial, Trial):
@@ -205,6 +214,40 @@ class SearchLoop:
         self.strategy.restore_pending([t.params for t in trials])
         ids = self._told_ids | set(self._open)
         self._next_id = max(ids, default=-1) + 1
+
+    def reopen(self, trial_id: int, seeds: Iterable[int] | None = None) -> Trial:
+        """Open a told trial again to re-run some of its seeds (default: the failed ones),
+        e.g. for ``mle resume --retry-failed``. The other seeds keep their results; report
+        the re-run seeds as usual. When they are all in, the strategy is told again and a
+        new record with the same id is appended to the hyper log (on :meth:`restore` the
+        last record of an id wins). Returns the trial; SearchStateError when it is open or
+        there is nothing to re-run."""
+        self._used = True
+        if trial_id in self._open:
+            raise SearchStateError(f"reopen: trial {trial_id} is open (not told yet)")
+        told = self._told.get(trial_id) if isinstance(trial_id, int) else None
+        if told is None:
+            raise SearchInputError(
+                f"reopen: expected the id of a told trial of this search, found {trial_id!r}"
+            )
+        trial, scores = told
+        by_seed = dict(zip(trial.seeds, scores, strict=True))
+        again = [s for s in trial.seeds if by_seed[s] is None] if seeds is None else list(seeds)
+        if not again:
+            raise SearchStateError(f"reopen: trial {trial_id} has no failed seed to re-run")
+        unknown = [s for s in again if s not in by_seed]
+        if unknown:
+            raise SearchInputError(
+                f"reopen: trial {trial_id} runs seeds {list(trial.seeds)}, found seed "
+                f"{unknown[0]!r}"
+            )
+        del self._told[trial_id]
+        self._told_ids.discard(trial_id)
+        self._n_told -= 1
+        self._history = [ev for ev in self._history if ev.trial_id != trial_id]
+        self._add_open(trial)
+        self._results[trial_id] = {s: v for s, v in by_seed.items() if s not in again}
+        return trial
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -315,9 +358,30 @@ class SearchLoop:
         ev = dataclasses.replace(told, trial_id=trial.id)
         del self._open[trial.id], self._results[trial.id], self._reasons[trial.id]
         self._told_ids.add(trial.id)
+        self._told[trial.id] = (trial, ev.scores)
         self._n_told += 1
         self._history.append(ev)
         return ev
+
+    def _record_trial(
+        self, trial_id: int, params: dict[str, Any], rec: Mapping[str, Any], scores: tuple[Any, ...]
+    ) -> Trial | None:
+        """The Trial a record describes (None when its seeds are unknown: not reopenable)."""
+        seeds = rec.get("seeds")
+        seeds = tuple(seeds) if isinstance(seeds, list) else self.seeds
+        batch = rec.get("batch")
+        try:
+            trial = Trial(
+                id=trial_id,
+                params=params,
+                batch=batch if isinstance(batch, int) else trial_id // self.batch_size,
+                seeds=seeds,
+                budget=rec.get("budget"),
+                parent=rec.get("parent"),
+            )
+        except SearchInputError:
+            return None
+        return trial if len(trial.seeds) == len(scores) else None
 
     def _check_records(self, records: list[Mapping[str, Any]], where: str) -> None:
         """Each record fits the space (SearchSpaceError naming the record otherwise)."""
