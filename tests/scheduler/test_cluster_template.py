@@ -10,7 +10,15 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-from mle_scheduler import JobSpec, JobState, Resources, available_backends, get_backend
+from mle_scheduler import (
+    BackendNotFoundError,
+    JobSpec,
+    JobState,
+    MissingDependencyError,
+    Resources,
+    available_backends,
+    get_backend,
+)
 from mle_scheduler.backends.base import Backend
 from pbs_plugin import PBSBackend
 
@@ -82,6 +90,18 @@ def test_a_plugin_registered_as_an_entry_point_is_found(monkeypatch: pytest.Monk
     assert {"local", "pbs", "sge", "slurm"} <= set(available_backends())
     backend = get_backend("pbs", array_throttle=2)
     assert isinstance(backend, PBSBackend) and backend.options()["array_throttle"] == 2
+
+
+def test_a_plugin_that_cannot_be_imported_says_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ep = EntryPoint("broken", "no_such_module_xyz:Backend", "mle_scheduler.backends")
+    monkeypatch.setattr("mle_scheduler._registry.entry_points", lambda *, group: [ep])
+    assert "broken" in available_backends()
+    with pytest.raises(MissingDependencyError, match=r"^backend 'broken' \(no_such_module_xyz"):
+        get_backend("broken")
+    with pytest.raises(BackendNotFoundError, match=r"unknown backend 'nope'.*broken"):
+        get_backend("nope")
 
 
 def test_template_runs_arrays_and_single_jobs_with_their_exit_codes(

@@ -161,8 +161,9 @@ def test_required_drmaa_that_cannot_load_says_how_to_fix_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "drmaa", None)  # import drmaa -> ImportError
-    with pytest.raises(BackendUnavailableError, match="DRMAA_LIBRARY_PATH"):
+    with pytest.raises(BackendUnavailableError, match="DRMAA_LIBRARY_PATH") as info:
         SGEBackend(use_drmaa=True)
+    assert isinstance(info.value, ImportError)  # a missing optional dependency
     assert SGEBackend().mode == "qsub"  # the default falls back to the commands
 
 

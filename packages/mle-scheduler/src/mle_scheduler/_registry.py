@@ -7,7 +7,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from .backends.base import Backend
-from .errors import BackendNotFoundError, BackendUnavailableError
+from .errors import BackendNotFoundError, MissingDependencyError
 
 __all__ = ["ENTRY_POINT_GROUP", "available_backends", "get_backend"]
 
@@ -42,7 +42,7 @@ def _load(name: str, target: str) -> type[Backend]:
         for part in attr.split("."):
             obj = getattr(obj, part)
     except ImportError as exc:
-        raise BackendUnavailableError(
+        raise MissingDependencyError(
             f"backend {name!r} ({target}) cannot be imported: {exc}"
         ) from None
     except AttributeError:

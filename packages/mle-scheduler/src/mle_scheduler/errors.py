@@ -10,6 +10,7 @@ __all__ = [
     "BackendNotFoundError",
     "BackendUnavailableError",
     "JobSpecError",
+    "MissingDependencyError",
     "ResourceError",
     "SchedulerError",
     "StateFileError",
@@ -39,6 +40,11 @@ class BackendNotFoundError(SchedulerError, LookupError):
 
 class BackendUnavailableError(SchedulerError, RuntimeError):
     """The backend exists but cannot run here (missing commands, library or daemon)."""
+
+
+class MissingDependencyError(BackendUnavailableError, ImportError):
+    """An optional dependency of a backend (the DRMAA binding or library, a plug-in's module)
+    cannot be imported; the message says what to install."""
 
 
 class StateFileError(SchedulerError, ValueError):

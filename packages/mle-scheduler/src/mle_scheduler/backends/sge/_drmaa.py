@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..._types import JobState
-from ...errors import BackendUnavailableError, SchedulerError, SubmitError
+from ...errors import BackendUnavailableError, MissingDependencyError, SchedulerError, SubmitError
 from ..base import NativeStatus
 
 __all__ = ["INSTALL_HINT", "DrmaaTransport", "load_drmaa", "status_from_info"]
@@ -24,13 +24,14 @@ INSTALL_HINT = (
 
 
 def load_drmaa() -> Any:
-    """Import the ``drmaa`` binding; :class:`BackendUnavailableError` says how to fix it."""
+    """Import the ``drmaa`` binding; :class:`MissingDependencyError` (an ``ImportError`` and a
+    ``BackendUnavailableError``) says how to fix it."""
     try:
         import drmaa  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError as exc:
-        raise BackendUnavailableError(f"DRMAA is not available ({exc}): {INSTALL_HINT}") from None
+        raise MissingDependencyError(f"DRMAA is not available ({exc}): {INSTALL_HINT}") from None
     except (OSError, RuntimeError) as exc:  # library missing or not loadable
-        raise BackendUnavailableError(
+        raise MissingDependencyError(
             f"libdrmaa could not be loaded ({exc}): {INSTALL_HINT}"
         ) from None
     return drmaa
