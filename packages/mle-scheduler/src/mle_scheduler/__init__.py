@@ -1,10 +1,12 @@
 """mle-scheduler: one job API over local processes, Grid Engine and Slurm."""
 
 from .__about__ import __version__
+from ._events import QueueEvent
 from ._process import ProcessRef
-from ._queue import Queue, QueuedJob
+from ._queue import DEFAULT_RETRY_ON, Queue, QueuedJob
 from ._registry import ENTRY_POINT_GROUP, available_backends, get_backend
 from ._script import StatusRecord, read_status, render_body, render_script
+from ._store import JsonlStore, JsonSnapshotStore, QueueStore
 from ._types import JobResult, JobSpec, JobState, Resources, parse_time
 from .backends.base import Backend, NativeStatus
 from .backends.cluster import ClusterBackend
@@ -14,13 +16,16 @@ from .errors import (
     BackendUnavailableError,
     JobSpecError,
     MissingDependencyError,
+    QueueError,
     ResourceError,
     SchedulerError,
     StateFileError,
     SubmitError,
 )
+from .jsonl import JsonlWarning, JsonlWriter, append_jsonl, iter_jsonl, read_jsonl
 
 __all__ = [
+    "DEFAULT_RETRY_ON",
     "ENTRY_POINT_GROUP",
     "Backend",
     "BackendNotFoundError",
@@ -30,11 +35,18 @@ __all__ = [
     "JobSpec",
     "JobSpecError",
     "JobState",
+    "JsonSnapshotStore",
+    "JsonlStore",
+    "JsonlWarning",
+    "JsonlWriter",
     "LocalBackend",
     "MissingDependencyError",
     "NativeStatus",
     "ProcessRef",
     "Queue",
+    "QueueError",
+    "QueueEvent",
+    "QueueStore",
     "QueuedJob",
     "ResourceError",
     "Resources",
@@ -43,9 +55,12 @@ __all__ = [
     "StatusRecord",
     "SubmitError",
     "__version__",
+    "append_jsonl",
     "available_backends",
     "get_backend",
+    "iter_jsonl",
     "parse_time",
+    "read_jsonl",
     "read_status",
     "render_body",
     "render_script",

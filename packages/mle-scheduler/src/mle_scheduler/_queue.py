@@ -1,13 +1,12 @@
 """The queue: submits jobs to a backend, keeps at most ``max_running`` of them in it, retries
-failures, reports each finished job once, and keeps a JSON state file from which another
-process can reattach (status, cancel, resume)."""
+failures, reports each finished job once, and records itself in a store (JSON snapshot or
+append-only JSON lines) from which another process can reattach (status, cancel, resume)."""
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
-import tempfile
+import signal
+import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -15,27 +14,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ._events import QueueEvent
 from ._registry import get_backend
+from ._script import StatusRecord, read_status
+from ._store import FORMAT, VERSION, QueueStore, open_store
 from ._types import JobResult, JobSpec, JobState, Resources
 from .backends.base import Backend
-from .errors import SchedulerError, StateFileError
+from .errors import QueueError, SchedulerError, StateFileError
 
-__all__ = ["Queue", "QueuedJob"]
+__all__ = ["DEFAULT_RETRY_ON", "Queue", "QueuedJob"]
 
-_FORMAT = "mle-scheduler-queue"
-_VERSION = 1
-_RETRY_STATES = (JobState.FAILED, JobState.LOST)
-_SAVE_EVERY = 0.5  # seconds between throttled state-file saves
+#: the states retried by default: ``failed`` and ``lost``. ``timeout`` is not (a job that ran
+#: out of time would do so again), nor ``cancelled`` (someone asked for it).
+DEFAULT_RETRY_ON: frozenset[JobState] = frozenset({JobState.FAILED, JobState.LOST})
+#: a status record of another host counts for an attempt started up to this many seconds before
+#: the attempt was recorded (clocks of cluster nodes differ a little)
+_CLOCK_SLACK = {True: 1.0, False: 30.0}
+#: a job followed only through its status file on another host is lost this long after its
+#: time limit (it cannot be asked whether it still runs)
+_FOREIGN_GRACE = 300.0
 
 
 @dataclass
 class QueuedJob:
     """One job of a :class:`Queue`, across its attempts.
 
-    ``key`` is the queue's own id for the job (stable across retries); ``job_id`` is the backend
-    id of the current or last attempt (``None`` while waiting for a slot); ``result`` is the
+    ``key`` is the job's id in the queue (the caller's, or ``"0"``, ``"1"``, ...; stable across
+    retries); ``job_id`` is the backend id of the current or last attempt (``None`` while
+    waiting for a slot, and for a job followed through its status file only); ``result`` is the
     latest :class:`JobResult` (``None`` before the first poll); ``meta`` is the caller's
-    JSON-ready data, kept in the state file. ``final`` is True once the job will not change.
+    JSON-ready data, kept in the store. ``final`` is True once the job will not change.
     """
 
     key: str
@@ -51,6 +59,11 @@ class QueuedJob:
     def state(self) -> JobState:
         """The latest known state (``queued`` until the backend reports otherwise)."""
         return JobState.QUEUED if self.result is None else self.result.state
+
+    @property
+    def attempt(self) -> int:
+        """Retries so far (0 on the first run): the ``attempt`` of this job's events."""
+        return self.retries
 
     def stderr_tail(self, lines: int = 20) -> str:
         """The last lines of the job's stderr file."""
@@ -70,30 +83,55 @@ class QueuedJob:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> QueuedJob:
+        spec = JobSpec.from_dict(data["spec"])
         result = data.get("result")
+        res = None
+        if result is not None:
+            res = JobResult.from_dict(
+                {"stdout": spec.stdout_path, "stderr": spec.stderr_path, **result}
+            )
         return cls(
             key=str(data["key"]),
-            spec=JobSpec.from_dict(data["spec"]),
+            spec=spec,
             meta=dict(data.get("meta") or {}),
             job_id=data.get("job_id"),
             job_ids=list(data.get("job_ids") or []),
             retries=int(data.get("retries", 0)),
-            result=None if result is None else JobResult.from_dict(result),
+            result=res,
             final=bool(data.get("final", False)),
         )
 
 
+def _compact(result: JobResult) -> dict[str, Any]:
+    """A final result for the store: what reports need (output paths come from the spec)."""
+    out: dict[str, Any] = {"job_id": result.job_id, "state": result.state.value}
+    for name in ("exit_code", "start_time", "end_time", "host", "message"):
+        value = getattr(result, name)
+        if value is not None:
+            out[name] = value
+    return out
+
+
 OnFinish = Callable[[QueuedJob], object]
+OnEvent = Callable[[QueueEvent], object]
+#: called before each attempt is handed to the backend; may return a new spec for the attempt
+Prepare = Callable[[QueuedJob], "JobSpec | None"]
 
 
 class Queue:
-    """Run jobs on a backend with a cap on running jobs, retries and a state file.
+    """Run jobs on a backend with a cap on running jobs, retries and a persistent record.
 
     ``backend``: a :class:`Backend` or a registered name (``"local"`` by default).
     ``max_running``: most jobs handed to the backend at once (``None``: all; the local backend
-    still runs only as many as its cores allow). ``max_retries``: how often a ``failed`` or
-    ``lost`` job is resubmitted before it is reported failed. ``state_file``: JSON index of all
-    jobs, rewritten atomically on every change; see :meth:`attach`.
+    still runs only as many as its cores allow). ``max_retries``: how often a job that ended in
+    a state of ``retry_on`` (default :data:`DEFAULT_RETRY_ON`: ``failed``, ``lost``) runs again
+    before it is reported. ``store`` (a :class:`QueueStore`) or ``state_file`` (a path:
+    ``*.jsonl`` gives a :class:`JsonlStore`, anything else a :class:`JsonSnapshotStore`):
+    where the queue records itself; see :meth:`attach`. ``on_event(QueueEvent)`` hears of each
+    submission, start, retry and final state; ``prepare(job)`` runs before each attempt is handed
+    to the backend (and may return a new :class:`JobSpec` for it). ``keep_finished=False``
+    releases a final job once :meth:`step` or :meth:`wait` has returned it (memory stays flat
+    however many jobs finish; :meth:`job` then raises ``KeyError`` for it).
 
     Ctrl-C (KeyboardInterrupt) inside :meth:`wait` cancels every unfinished job of the queue and
     re-raises, unless :attr:`detached` is set (see :meth:`detach`). Other exceptions (e.g. from
@@ -106,65 +144,220 @@ class Queue:
         *,
         max_running: int | None = None,
         max_retries: int = 0,
+        retry_on: Iterable[JobState | str] = DEFAULT_RETRY_ON,
+        store: QueueStore | None = None,
         state_file: str | os.PathLike[str] | None = None,
+        on_event: OnEvent | None = None,
+        prepare: Prepare | None = None,
+        keep_finished: bool = True,
     ) -> None:
-        if max_running is not None and (not isinstance(max_running, int) or max_running < 1):
-            raise ValueError(
+        if max_running is not None and (
+            not isinstance(max_running, int) or isinstance(max_running, bool) or max_running < 1
+        ):
+            raise QueueError(
                 f"max_running: expected an integer >= 1 or None, found {max_running!r}"
             )
-        if not isinstance(max_retries, int) or max_retries < 0:
-            raise ValueError(f"max_retries: expected an integer >= 0, found {max_retries!r}")
+        if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
+            raise QueueError(f"max_retries: expected an integer >= 0, found {max_retries!r}")
+        if store is not None and state_file is not None:
+            raise QueueError("store, state_file: expected one of them, found both")
         self.backend = get_backend(backend) if isinstance(backend, str) else backend
         self.max_running = max_running
         self.max_retries = max_retries
-        self.state_file = None if state_file is None else Path(state_file)
+        self.retry_on = _states(retry_on)
+        self.store = open_store(state_file) if state_file is not None else store
+        if self.store is not None:
+            self.store.start()
+        #: called with a :class:`QueueEvent` per submission, start, retry and final state
+        self.on_event = on_event
+        #: called with the job before each attempt is handed to the backend
+        self.prepare = prepare
+        self.keep_finished = keep_finished
         #: when True, Ctrl-C in :meth:`wait` leaves the jobs running
         self.detached = False
         self._jobs: dict[str, QueuedJob] = {}
+        self._released: dict[str, JobState] = {}  # final jobs let go (keep_finished=False)
         self._pending: deque[str] = deque()  # keys waiting for a slot
         self._active: dict[str, str] = {}  # backend id -> key
-        self._unreported: list[str] = []  # final, on_finish not yet called
+        self._orphans: set[str] = set()  # keys followed through their status file only
+        self._adopted: set[str] = set()  # backend ids of attempts another process submitted
+        self._seen_running: set[str] = set()  # keys whose current attempt was seen running
+        self._unreported: list[QueuedJob] = []  # final, not yet returned by step()
+        self._header_written = False
+        self._cancelling = False
         self._polls = 0
-        self._json_cache: dict[str, tuple[object, str]] = {}
-        self._saved_at = 0.0
-        self._save_due = False
+        self._seq = 0
+        self._interval = self.backend.poll_interval[0]
+        self._nap_due = False
+
+    @property
+    def state_file(self) -> Path | None:
+        """The store's file (``None`` without a store)."""
+        return None if self.store is None else self.store.path
+
+    # ------------------------------------------------------------------ recording
+    def header(self) -> dict[str, Any]:
+        """The store's header: format, backend name and options, the queue's settings."""
+        return {
+            "format": FORMAT,
+            "version": VERSION,
+            "backend": self.backend.name,
+            "backend_options": self.backend.options(),
+            "max_running": self.max_running,
+            "max_retries": self.max_retries,
+            "retry_on": sorted(s.value for s in self.retry_on),
+            "detached": self.detached,
+        }
+
+    def _write(self, job: QueuedJob, fields: Mapping[str, Any]) -> None:
+        if self.store is None:
+            return
+        if not self._header_written:
+            self.store.write_header(self.header())
+            self._header_written = True
+        self.store.write_job(job, fields)
+
+    def _sync(self, urgent: bool) -> None:
+        if self.store is not None:
+            self.store.sync(urgent)
+
+    def _emit(
+        self,
+        job: QueuedJob,
+        state: str,
+        *,
+        attempt: int | None = None,
+        backend_id: str | None = None,
+        result: JobResult | None = None,
+        message: str | None = None,
+    ) -> None:
+        if self.on_event is None:
+            return
+        self.on_event(
+            QueueEvent(
+                key=job.key,
+                state=state,
+                attempt=job.retries if attempt is None else attempt,
+                time=time.time(),
+                backend_id=backend_id,
+                exit_code=None if result is None else result.exit_code,
+                message=message if message is not None or result is None else result.message,
+            )
+        )
 
     # ------------------------------------------------------------------ submitting
-    def submit(self, spec: JobSpec, *, meta: Mapping[str, Any] | None = None) -> str:
+    def submit(
+        self, spec: JobSpec, *, key: str | None = None, meta: Mapping[str, Any] | None = None
+    ) -> str:
         """Queue one job; returns its key. Starts it at once if a slot is free."""
-        return self.submit_many([spec], metas=None if meta is None else [meta])[0]
+        return self.submit_many(
+            [spec],
+            keys=None if key is None else [key],
+            metas=None if meta is None else [meta],
+        )[0]
 
     def submit_many(
-        self, specs: Iterable[JobSpec], *, metas: Sequence[Mapping[str, Any]] | None = None
+        self,
+        specs: Iterable[JobSpec],
+        *,
+        keys: Sequence[str] | None = None,
+        metas: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[str]:
-        """Queue many jobs (handed to the backend in one call, so a cluster may use an array)."""
+        """Queue many jobs (handed to the backend in one call, so a cluster may use an array).
+
+        ``keys``: the jobs' keys (strings, unique in the queue); by default ``"0"``, ``"1"``, ...
+        """
         specs = list(specs)
-        if metas is not None and len(metas) != len(specs):
-            raise ValueError(f"metas: expected {len(specs)} entries, found {len(metas)}")
-        keys = []
-        for i, spec in enumerate(specs):
+        for name, given in (("keys", keys), ("metas", metas)):
+            if given is not None and len(given) != len(specs):
+                raise QueueError(f"{name}: expected {len(specs)} entries, found {len(given)}")
+        for spec in specs:
             if not isinstance(spec, JobSpec):
-                raise TypeError(f"expected a JobSpec, found {type(spec).__name__}")
-            key = str(len(self._jobs))
+                raise QueueError(f"specs: expected JobSpec objects, found {type(spec).__name__}")
+        if keys is None:
+            keys = [self._next_key() for _ in specs]
+        else:
+            seen: set[str] = set()
+            for k in keys:
+                if not isinstance(k, str) or not k:
+                    raise QueueError(f"keys: expected non-empty strings, found {k!r}")
+                if k in seen or k in self._jobs or k in self._released:
+                    raise QueueError(f"keys: expected a key not yet in the queue, found {k!r}")
+                seen.add(k)
+        for i, spec in enumerate(specs):
+            key = keys[i]
             meta = dict(metas[i]) if metas is not None else {}
-            self._jobs[key] = QueuedJob(key=key, spec=spec, meta=meta)
+            job = QueuedJob(key=key, spec=spec, meta=meta)
+            self._jobs[key] = job
             self._pending.append(key)
-            keys.append(key)
+            fields: dict[str, Any] = {"spec": spec.to_dict()}
+            if meta:
+                fields["meta"] = meta
+            self._write(job, fields)
         try:
             self._fill()
         finally:
-            self._save()
-        return keys
+            self._sync(urgent=True)
+        return list(keys)
+
+    def _next_key(self) -> str:
+        while str(self._seq) in self._jobs or str(self._seq) in self._released:
+            self._seq += 1
+        self._seq += 1
+        return str(self._seq - 1)
+
+    def requeue(self, key: str, *, spec: JobSpec | None = None) -> None:
+        """Run a final job again, as a new attempt with a fresh retry budget (e.g. to retry
+        failed jobs). It is handed to the backend by the next :meth:`step` or :meth:`wait`.
+        ``spec`` replaces the job's spec; it is required for a job already released
+        (``keep_finished=False``)."""
+        job = self._jobs.get(key)
+        if job is None:
+            if key not in self._released:
+                raise QueueError(f"requeue: expected a key of this queue, found {key!r}")
+            if spec is None:
+                raise QueueError(
+                    f"requeue: job {key!r} was released (keep_finished=False); pass its spec"
+                )
+            del self._released[key]
+            job = self._jobs[key] = QueuedJob(key=key, spec=spec, final=True)
+        if not job.final:
+            raise QueueError(f"requeue: expected a final job, found {key!r} {job.state.value}")
+        if spec is not None:
+            job.spec = spec
+        job.final, job.result, job.job_id, job.retries = False, None, None, 0
+        if job in self._unreported:
+            self._unreported.remove(job)
+        self._pending.append(key)
+        fields: dict[str, Any] = {"final": False, "result": None, "job_id": None, "retries": 0}
+        if spec is not None:
+            fields["spec"] = spec.to_dict()
+        self._write(job, fields)
+        self._sync(urgent=True)
 
     def _fill(self) -> None:
-        """Hand waiting jobs to the backend while slots are free (one backend call)."""
+        """Hand waiting jobs to the backend while slots are free (one backend call).
+
+        Each job is recorded as being submitted before the backend sees it, so that a process
+        killed inside the backend's submit leaves a trace :meth:`attach` can follow."""
         room = len(self._pending)
         if self.max_running is not None:
-            room = min(room, self.max_running - len(self._active))
-        if room <= 0:
+            room = min(room, self.max_running - len(self._active) - len(self._orphans))
+        if room <= 0 or self._cancelling:
             return
         keys = [self._pending.popleft() for _ in range(room)]
         try:
+            now = time.time()
+            for key in keys:
+                job = self._jobs[key]
+                fields: dict[str, Any] = {"submitting": now, "retries": job.retries}
+                if self.prepare is not None:
+                    new = self.prepare(job)
+                    if isinstance(new, JobSpec) and new is not job.spec:
+                        job.spec = new
+                        fields["spec"] = new.to_dict()
+                self._write(job, fields)
+            self._sync(urgent=True)
             ids = self.backend.submit([self._jobs[k].spec for k in keys])
         except BaseException:
             self._pending.extendleft(reversed(keys))
@@ -175,10 +368,16 @@ class Queue:
             job.job_ids.append(job_id)
             job.result = None
             self._active[job_id] = key
+            self._seen_running.discard(key)
+            self._write(job, {"job_id": job_id, "job_ids": job.job_ids, "submitting": None})
+        self._sync(urgent=True)
+        for key, job_id in zip(keys, ids, strict=True):
+            self._emit(self._jobs[key], "submitted", backend_id=job_id)
 
     # --------------------------------------------------------------------- polling
-    def _refresh(self) -> tuple[list[QueuedJob], bool]:
-        """Poll all active jobs once; returns (jobs that became final, whether anything changed)."""
+    def _cycle(self) -> tuple[list[QueuedJob], bool]:
+        """Poll all active jobs once, settle finished ones, fill free slots; returns (jobs that
+        became final, whether anything changed)."""
         changed = False
         newly: list[QueuedJob] = []
         if self._active:
@@ -189,32 +388,138 @@ class Queue:
                 if key is None:
                     continue
                 job = self._jobs[key]
-                if job.result is None or job.result.state is not result.state:
-                    changed = True
-                job.result = result
-                if not result.state.finished:
-                    continue
-                del self._active[job_id]
-                if result.state in _RETRY_STATES and job.retries < self.max_retries:
-                    if not (result.state is JobState.LOST and result.start_time is None):
-                        job.retries += 1  # a job lost before it started is not an attempt
-                    job.job_id = None
-                    self._pending.append(key)
-                else:
-                    job.final = True
-                    newly.append(job)
+                changed |= self._observe(job, result)
+                if result.state.finished:
+                    del self._active[job_id]
+                    adopted = job_id in self._adopted
+                    self._adopted.discard(job_id)
+                    self._settle(job, result, adopted, newly)
+        if self._orphans:
+            for key in list(self._orphans):
+                job = self._jobs[key]
+                result = self._orphan_result(job)
+                changed |= self._observe(job, result)
+                if result.state.finished:
+                    self._orphans.discard(key)
+                    self._settle(job, result, True, newly)
         if self._pending:
-            before = len(self._pending)
-            try:
-                self._fill()
-            finally:
-                if len(self._pending) != before:
-                    self._save()
-                elif changed:
-                    self._save(force=False)
-        elif changed or self._save_due:
-            self._save(force=not self._active)
+            self._fill()
+        self._sync(urgent=False)
         return newly, changed
+
+    def _observe(self, job: QueuedJob, result: JobResult) -> bool:
+        changed = job.result is None or job.result.state is not result.state
+        job.result = result
+        if result.state is JobState.RUNNING and job.key not in self._seen_running:
+            self._seen_running.add(job.key)
+            self._emit(job, "running", backend_id=job.job_id)
+        return changed
+
+    def _settle(
+        self, job: QueuedJob, result: JobResult, adopted: bool, newly: list[QueuedJob]
+    ) -> None:
+        """A finished attempt: run the job again, or make it final."""
+        state = result.state
+        self._seen_running.discard(job.key)
+        if not self._cancelling:
+            again = counted = False
+            if adopted and state is JobState.LOST and result.end_time is None:
+                # followed after a restart, then gone without an end record (e.g. killed with
+                # the machine): it never finished, so it runs again, not counted as a retry
+                again, why = True, "lost after reattaching, without an end record"
+            elif state in self.retry_on and job.retries < self.max_retries:
+                # a job lost before it ever started is not an attempt
+                again = True
+                counted = not (state is JobState.LOST and result.start_time is None)
+                why = state.value if result.message is None else f"{state.value}: {result.message}"
+            if again:
+                attempt = job.retries
+                if counted:
+                    job.retries += 1
+                job.job_id = None
+                self._pending.appendleft(job.key)
+                self._write(job, {"job_id": None, "retries": job.retries})
+                self._emit(
+                    job,
+                    "retrying",
+                    attempt=attempt,
+                    backend_id=result.job_id or None,
+                    result=result,
+                    message=why,
+                )
+                return
+        job.final = True
+        self._write(job, {"final": True, "result": _compact(result)})
+        self._emit(job, state.value, backend_id=result.job_id or None, result=result)
+        newly.append(job)
+
+    def _orphan_result(self, job: QueuedJob) -> JobResult:
+        """The state of a job whose backend id was never recorded (its launcher died inside
+        the backend's submit), from its status file and, on this host, its process."""
+        spec = job.spec
+        rec = read_status(spec.status_path)
+
+        def result(state: JobState, message: str | None = None) -> JobResult:
+            return JobResult(
+                job_id="",
+                state=state,
+                exit_code=None if rec is None else rec.exit_code,
+                start_time=None if rec is None else rec.start,
+                end_time=None if rec is None else rec.end,
+                stdout=spec.stdout_path,
+                stderr=spec.stderr_path,
+                host=None if rec is None else rec.host,
+                message=message,
+            )
+
+        if rec is None:
+            return result(JobState.LOST, "its status file is gone")
+        if rec.finished:
+            return result(JobState.DONE if rec.exit_code == 0 else JobState.FAILED)
+        if _on_this_host(rec):
+            ref = rec.process
+            if ref is not None and ref.alive():
+                return result(JobState.RUNNING)
+            return result(JobState.LOST, "its process ended without an end record")
+        limit = spec.resources.time_limit_seconds
+        start = rec.start
+        if limit is not None and start is not None and time.time() > start + limit + _FOREIGN_GRACE:
+            return result(
+                JobState.LOST, f"no end record {_FOREIGN_GRACE:.0f} s after its time limit"
+            )
+        return result(JobState.RUNNING)
+
+    def step(self, timeout: float = 0.0) -> list[QueuedJob]:
+        """Advance the queue once: fill free slots, poll the backend once (one call for all
+        jobs), settle finished attempts (retry or final) and fill again. Returns the jobs that
+        became final since the last call (each job is returned once).
+
+        With ``timeout > 0``, when the previous step returned nothing, first waits for a change
+        through the backend's own watch (``wait_for_change``: a child's exit, a status file's
+        end record, ...), up to ``timeout`` and at most the current poll interval, which starts
+        at ``backend.poll_interval[0]`` and doubles up to ``[1]`` while nothing changes. So
+        ``while queue.unfinished: queue.step(1.0)`` polls gently. ``step()`` never cancels
+        anything on Ctrl-C (:meth:`wait` does, unless detached)."""
+        first, longest = self.backend.poll_interval
+        napped = False
+        if timeout > 0 and self._nap_due and not self._unreported and self.unfinished:
+            self.backend.wait_for_change(min(timeout, self._interval))
+            napped = True
+        newly, changed = self._cycle()
+        if newly or changed:
+            self._interval = first
+        elif napped:
+            self._interval = min(self._interval * 2, longest)
+        self._nap_due = not newly
+        if self._unreported:
+            newly = self._unreported + newly
+            self._unreported = []
+        if not self.keep_finished:
+            for job in newly:
+                if self._jobs.get(job.key) is job:
+                    del self._jobs[job.key]
+                    self._released[job.key] = job.state
+        return newly
 
     def wait(
         self,
@@ -223,7 +528,8 @@ class Queue:
         timeout: float | None = None,
         return_when: Literal["all", "any"] = "all",
     ) -> list[QueuedJob]:
-        """Wait for jobs; returns those that became final during this call.
+        """Wait for jobs (a loop over :meth:`step`); returns those that became final during
+        this call.
 
         ``on_finish(job)`` is called once per job when it is final (after its retries), in this
         thread; it may :meth:`submit` more jobs, which this call then waits for too.
@@ -231,115 +537,150 @@ class Queue:
         again); ``timeout`` (seconds) returns early in any case. Polling backs off from the
         backend's ``poll_interval[0]`` to ``poll_interval[1]`` while nothing changes.
         """
-        first, longest = self.backend.poll_interval
-        interval = first
+        longest = self.backend.poll_interval[1]
         end = None if timeout is None else time.monotonic() + timeout
         done: list[QueuedJob] = []
         try:
             while True:
-                newly, changed = self._refresh()
-                if self._unreported:
-                    newly = [self._jobs[k] for k in self._unreported] + newly
-                    self._unreported.clear()
-                for job in newly:
+                left = longest if end is None else max(0.0, end - time.monotonic())
+                for job in self.step(timeout=left):
                     done.append(job)
                     if on_finish is not None:
                         on_finish(job)
-                if not self._active and not self._pending:
+                if not self.unfinished and not self._unreported:
                     break
                 if return_when == "any" and done:
                     break
-                now = time.monotonic()
-                if end is not None and now >= end:
+                if end is not None and time.monotonic() >= end:
                     break
-                interval = first if (changed or newly) else min(interval * 2, longest)
-                nap = interval if end is None else min(interval, end - now)
-                self.backend.wait_for_change(nap)
         except KeyboardInterrupt:
             if not self.detached:
                 self.cancel_all()
             raise
         finally:
-            if self._save_due:
-                self._save()
+            self._sync(urgent=True)
         return done
 
     # ------------------------------------------------------------------- controlling
     def cancel_all(self, timeout: float = 10.0) -> None:
         """Cancel every unfinished job, then wait up to ``timeout`` s for the backend to
-        confirm; jobs still unconfirmed are recorded as cancelled."""
-        for key in self._pending:
-            job = self._jobs[key]
-            job.result = JobResult(
-                job_id=job.job_id or "",
-                state=JobState.CANCELLED,
-                message="cancelled before it was submitted",
-            )
-            job.final = True
-            self._unreported.append(key)
-        self._pending.clear()
-        if self._active:
-            self.backend.cancel(list(self._active))
-            end = time.monotonic() + timeout
-            first, _ = self.backend.poll_interval
-            while self._active and time.monotonic() < end:
-                newly, _ = self._refresh()
-                self._unreported.extend(j.key for j in newly)
-                if self._active:
-                    self.backend.wait_for_change(min(first, max(0.0, end - time.monotonic())))
-            for job_id, key in list(self._active.items()):
+        confirm; jobs still unconfirmed are recorded as cancelled. Jobs followed through their
+        status file only are signalled here when they run on this host (pid checked)."""
+        self._cancelling = True
+        try:
+            for key in self._pending:
+                self._cancelled(self._jobs[key], "cancelled before it was submitted")
+            self._pending.clear()
+            for key in list(self._orphans):
                 job = self._jobs[key]
-                job.result = JobResult(
-                    job_id=job_id,
-                    state=JobState.CANCELLED,
-                    stdout=job.spec.stdout_path,
-                    stderr=job.spec.stderr_path,
-                    message="cancel requested; not yet confirmed",
-                )
-                job.final = True
-                self._unreported.append(key)
-            self._active.clear()
-        self._save()
+                rec = read_status(job.spec.status_path)
+                ref = None if rec is None or rec.finished else rec.process
+                sent = False
+                if ref is not None and rec is not None and _on_this_host(rec):
+                    sent = ref.signal(signal.SIGTERM, group=ref.leads_group())
+                self._cancelled(job, "cancelled" if sent else "cancel requested; not signalled")
+            self._orphans.clear()
+            if self._active:
+                self.backend.cancel(list(self._active))
+                end = time.monotonic() + timeout
+                first, _ = self.backend.poll_interval
+                while self._active and time.monotonic() < end:
+                    newly, _ = self._cycle()
+                    self._unreported.extend(newly)
+                    if self._active:
+                        self.backend.wait_for_change(min(first, max(0.0, end - time.monotonic())))
+                for key in list(self._active.values()):
+                    self._cancelled(self._jobs[key], "cancel requested; not yet confirmed")
+                self._active.clear()
+        finally:
+            self._cancelling = False
+            self._sync(urgent=True)
+
+    def _cancelled(self, job: QueuedJob, message: str) -> None:
+        job.result = JobResult(
+            job_id=job.job_id or "",
+            state=JobState.CANCELLED,
+            stdout=job.spec.stdout_path,
+            stderr=job.spec.stderr_path,
+            message=message,
+        )
+        job.final = True
+        self._write(job, {"final": True, "result": _compact(job.result)})
+        self._emit(job, JobState.CANCELLED.value, backend_id=job.job_id, result=job.result)
+        self._unreported.append(job)
 
     def detach(self) -> Path | None:
-        """Leave the jobs running when this process stops or is interrupted; returns the state
+        """Leave the jobs running when this process stops or is interrupted; returns the store's
         file (reattach with :meth:`attach`). With the local backend, jobs already started keep
         running; jobs not yet started are started by whoever reattaches and waits."""
         self.detached = True
-        self._save()
+        if self.store is not None:
+            self.store.write_header(self.header())
+            self._header_written = True
+            self.store.sync(urgent=True)
         return self.state_file
+
+    def close(self) -> None:
+        """Write what is pending and close the store (the jobs and the backend are left as
+        they are)."""
+        if self.store is not None:
+            self.store.close()
+
+    def __enter__(self) -> Queue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def status(self, refresh: bool = True) -> dict[JobState, int]:
         """How many jobs are in each state (every state is a key). ``refresh`` polls first."""
         if refresh:
-            newly, _ = self._refresh()
-            self._unreported.extend(j.key for j in newly)
+            newly, _ = self._cycle()
+            self._unreported.extend(newly)
         counts = dict.fromkeys(JobState, 0)
         for job in self._jobs.values():
             counts[job.state] += 1
+        for state in self._released.values():
+            counts[state] += 1
         return counts
 
     def free_slots(self, resources: Resources | None = None) -> int | None:
         """How many more jobs (shaped like ``resources``) would start now without waiting;
         ``None`` if neither the queue nor the backend sets a limit. A search asks for this many
-        proposals whenever :meth:`wait` returns."""
-        busy = len(self._active) + len(self._pending)
+        proposals whenever :meth:`step` or :meth:`wait` returns."""
+        busy = self.unfinished
         limits = [self.max_running, self.backend.capacity(resources or Resources())]
         caps = [n for n in limits if n is not None]
         return None if not caps else max(0, min(caps) - busy)
 
     @property
     def jobs(self) -> list[QueuedJob]:
-        """All jobs, in submission order."""
+        """All jobs held, in submission order (without released ones: ``keep_finished``)."""
         return list(self._jobs.values())
 
     def job(self, key: str) -> QueuedJob:
-        return self._jobs[key]
+        """The job with this key (``KeyError`` if unknown or released)."""
+        try:
+            return self._jobs[key]
+        except KeyError:
+            if key in self._released:
+                raise KeyError(f"{key!r} is final and was released (keep_finished=False)") from None
+            raise
+
+    def final_state(self, key: str) -> JobState | None:
+        """The state of a final job, also of a released one; ``None`` while not final."""
+        job = self._jobs.get(key)
+        if job is not None:
+            return job.state if job.final else None
+        return self._released[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._jobs or key in self._released
 
     @property
     def unfinished(self) -> int:
         """Jobs not yet final (waiting for a slot, queued, running, or about to be retried)."""
-        return len(self._pending) + len(self._active)
+        return len(self._pending) + len(self._active) + len(self._orphans)
 
     @property
     def polls(self) -> int:
@@ -347,117 +688,138 @@ class Queue:
         return self._polls
 
     def __len__(self) -> int:
-        return len(self._jobs)
+        return len(self._jobs) + len(self._released)
 
-    # -------------------------------------------------------------------- state file
+    # -------------------------------------------------------------------- reattaching
     def to_dict(self, jobs: bool = True) -> dict[str, Any]:
-        """The state file's content."""
-        out = {
-            "format": _FORMAT,
-            "version": _VERSION,
-            "backend": self.backend.name,
-            "backend_options": self.backend.options(),
-            "max_running": self.max_running,
-            "max_retries": self.max_retries,
-            "detached": self.detached,
-        }
+        """The snapshot form of the queue (the JSON state file's content)."""
+        out = self.header()
         if jobs:
             out["jobs"] = [job.to_dict() for job in self._jobs.values()]
         return out
 
-    def _save(self, force: bool = True) -> None:
-        """Rewrite the state file atomically (temp file + rename). Unforced saves (results
-        only, which can be rebuilt from the backend and status files) are throttled to one per
-        ``_SAVE_EVERY`` seconds; submissions (new backend ids) are always saved at once."""
-        if self.state_file is None:
-            return
-        now = time.monotonic()
-        if not force and now - self._saved_at < _SAVE_EVERY:
-            self._save_due = True
-            return
-        self._saved_at, self._save_due = now, False
-        frags = []
-        for job in self._jobs.values():
-            res = job.result
-            sig = (
-                job.job_id,
-                job.final,
-                job.retries,
-                len(job.job_ids),
-                res and (res.state, res.exit_code, res.start_time, res.end_time, res.host),
-            )
-            cached = self._json_cache.get(job.key)
-            if cached is None or cached[0] != sig:
-                cached = (sig, json.dumps(job.to_dict()))
-                self._json_cache[job.key] = cached
-            frags.append(cached[1])
-        head = self.to_dict(jobs=False)
-        text = json.dumps(head)[:-1] + ', "jobs": [\n' + ",\n".join(frags) + "\n]}\n"
-        path = self.state_file
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-                fh.flush()
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
     @classmethod
     def attach(
         cls,
-        state_file: str | os.PathLike[str],
+        store: QueueStore | str | os.PathLike[str],
         backend: Backend | None = None,
+        *,
+        on_event: OnEvent | None = None,
+        prepare: Prepare | None = None,
+        keep_finished: bool = True,
+        settle: float = 2.0,
     ) -> Queue:
-        """Rebuild a queue from its state file (written by another, maybe dead, process).
+        """Rebuild a queue from its store (written by another, maybe dead, process): a
+        :class:`QueueStore` or a path (``*.jsonl``: :class:`JsonlStore`, else a snapshot).
 
-        Without ``backend``, the one named in the file is created with its saved options. Jobs
-        still unfinished are polled from the backend and their status files; jobs that never
-        reached the backend are submitted by the next :meth:`wait`. The rebuilt queue keeps the
-        file's :attr:`detached` flag; set it to False to make Ctrl-C cancel again.
+        Without ``backend``, the one named in the store is created with its saved options. Jobs
+        the backend had accepted are adopted and polled (the backend and the jobs' status files
+        say what happened meanwhile); an adopted job found lost without an end record runs
+        again (not counted as a retry). Jobs recorded as being submitted when the writer died
+        (no backend id) are followed through their status file when it shows this attempt ran
+        or runs (for up to ``settle`` seconds after that record, a job just launched may not
+        have written it yet); otherwise they are submitted anew, like the jobs that never
+        reached the backend, by the next :meth:`step`. A final job never runs again (unless
+        :meth:`requeue` says so). Attaching writes nothing until something changes. The queue
+        keeps the store's :attr:`detached` flag; set it to False to make Ctrl-C cancel again.
         """
-        path = Path(state_file)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise StateFileError(f"{path}: cannot read the queue state file ({exc})") from None
-        except ValueError as exc:
-            raise StateFileError(f"{path}: expected JSON, found invalid text ({exc})") from None
-        if not isinstance(data, dict) or data.get("format") != _FORMAT:
-            raise StateFileError(f"{path}: expected an mle-scheduler queue state file")
-        if data.get("version") != _VERSION:
-            raise StateFileError(
-                f"{path}: expected state file version {_VERSION}, found {data.get('version')!r}"
-            )
+        if not isinstance(store, QueueStore):
+            store = open_store(store)
+        path = store.path
+        header, records = store.load()
         try:
             if backend is None:
-                backend = get_backend(
-                    str(data["backend"]), **dict(data.get("backend_options") or {})
-                )
+                options = dict(header.get("backend_options") or {})
+                backend = get_backend(str(header["backend"]), **options)
+            retry_on = header.get("retry_on")
             queue = cls(
                 backend,
-                max_running=data.get("max_running"),
-                max_retries=int(data.get("max_retries", 0)),
-                state_file=path,
+                max_running=header.get("max_running"),
+                max_retries=int(header.get("max_retries", 0)),
+                retry_on=DEFAULT_RETRY_ON if retry_on is None else retry_on,
+                on_event=on_event,
+                prepare=prepare,
+                keep_finished=keep_finished,
             )
-            queue.detached = bool(data.get("detached", False))
-            jobs = [QueuedJob.from_dict(j) for j in data["jobs"]]
         except (KeyError, TypeError, ValueError) as exc:
-            if isinstance(exc, SchedulerError):
+            if isinstance(exc, SchedulerError) and not isinstance(exc, QueueError):
                 raise
-            raise StateFileError(f"{path}: malformed queue state file ({exc!r})") from None
+            raise StateFileError(f"{path}: malformed queue header ({exc})") from None
+        queue.store = store
+        queue._header_written = True
+        queue.detached = bool(header.get("detached", False))
         adopted: dict[str, JobSpec] = {}
-        for job in jobs:
-            queue._jobs[job.key] = job
+        submitting: dict[str, float] = {}
+        for data in records:
+            try:
+                job = QueuedJob.from_dict(data)
+                since = data.get("submitting")
+                since = None if since is None else float(since)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise StateFileError(
+                    f"{path}: job {data.get('key')!r}: malformed record ({exc})"
+                ) from None
             if job.final:
+                if keep_finished:
+                    queue._jobs[job.key] = job
+                else:
+                    queue._released[job.key] = job.state
                 continue
-            if job.job_id is None:
-                queue._pending.append(job.key)
-            else:
+            queue._jobs[job.key] = job
+            if since is not None and job.job_id is None:
+                submitting[job.key] = since
+            elif job.job_id is not None:
                 queue._active[job.job_id] = job.key
+                queue._adopted.add(job.job_id)
                 adopted[job.job_id] = job.spec
+            else:
+                queue._pending.append(job.key)
         queue.backend.adopt(adopted)
+        queue._follow_orphans(submitting, settle)
+        queue._seq = len(records)
         return queue
+
+    def _follow_orphans(self, submitting: Mapping[str, float], settle: float) -> None:
+        """Decide, for jobs recorded as being submitted, whether this attempt ran (follow it
+        through its status file) or never started (submit it anew)."""
+        if not submitting:
+            return
+
+        def record(key: str) -> StatusRecord | None:
+            return read_status(self._jobs[key].spec.status_path)
+
+        deadline = max(submitting.values()) + settle
+        waiting = [k for k in submitting if record(k) is None]
+        while waiting and time.time() < deadline:
+            time.sleep(0.05)
+            waiting = [k for k in waiting if record(k) is None]
+        for key, since in submitting.items():
+            rec = record(key)
+            slack = _CLOCK_SLACK[rec is None or _on_this_host(rec)]
+            if rec is not None and (rec.start is None or rec.start >= since - slack):
+                self._orphans.add(key)
+            else:
+                self._pending.append(key)
+
+
+def _on_this_host(rec: StatusRecord) -> bool:
+    return rec.host is None or rec.host == socket.gethostname()
+
+
+def _states(values: Iterable[JobState | str]) -> frozenset[JobState]:
+    if isinstance(values, str):
+        values = [values]
+    out = set()
+    for value in values:
+        try:
+            state = JobState(value)
+        except ValueError:
+            allowed = ", ".join(s.value for s in JobState if s.finished)
+            raise QueueError(
+                f"retry_on: expected final states ({allowed}), found {value!r}"
+            ) from None
+        if not state.finished:
+            allowed = ", ".join(s.value for s in JobState if s.finished)
+            raise QueueError(f"retry_on: expected final states ({allowed}), found {value!r}")
+        out.add(state)
+    return frozenset(out)

@@ -11,6 +11,7 @@ __all__ = [
     "BackendUnavailableError",
     "JobSpecError",
     "MissingDependencyError",
+    "QueueError",
     "ResourceError",
     "SchedulerError",
     "StateFileError",
@@ -49,3 +50,8 @@ class MissingDependencyError(BackendUnavailableError, ImportError):
 
 class StateFileError(SchedulerError, ValueError):
     """A queue state file cannot be read back (missing, not JSON, wrong shape)."""
+
+
+class QueueError(SchedulerError, ValueError):
+    """A queue was asked for something it cannot do (a duplicate key, requeueing a job that is
+    not final, a bad setting)."""

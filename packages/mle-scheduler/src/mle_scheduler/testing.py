@@ -1,4 +1,15 @@
-"""A reusable pytest suite that every backend must pass (needs pytest; not imported by default).
+"""Test helpers (need pytest; not imported by default): :class:`FakeBackend`, an in-memory
+backend for fast unit tests of code that drives a :class:`~mle_scheduler.Queue`, and
+:class:`BackendSuite`, a reusable pytest suite that every backend must pass.
+
+``FakeBackend`` runs nothing: a job starts when submitted (up to ``capacity`` at once) and ends
+when the test says so::
+
+    backend = FakeBackend()
+    queue = Queue(backend)
+    key = queue.submit(spec)
+    backend.finish(queue.job(key), exit_code=1)   # or a backend id, or auto_finish=0
+    [job] = queue.step()                          # job.state is JobState.FAILED
 
 Subclass :class:`BackendSuite` in a test module and provide a ``backend_factory`` fixture
 returning a callable that makes a fresh backend object::
@@ -16,20 +27,205 @@ that resources reach the scheduler (e.g. ``-pe smp 2`` gives ``NSLOTS=2``).
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import re
+import socket
 import sys
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 from ._queue import Queue, QueuedJob
 from ._types import JobSpec, JobState, Resources
-from .backends.base import Backend
+from .backends.base import Backend, NativeStatus
+from .errors import SubmitError
 
-__all__ = ["BackendFactory", "BackendSuite"]
+__all__ = ["BackendFactory", "BackendSuite", "FakeBackend"]
+
+#: ``auto_finish``: an exit code for every job, or a function of the spec giving one (``None``:
+#: the job keeps running until :meth:`FakeBackend.finish`)
+AutoFinish = int | Callable[[JobSpec], "int | None"] | None
+
+
+@dataclass
+class _FakeJob:
+    spec: JobSpec
+    state: JobState = JobState.QUEUED
+    exit_code: int | None = None
+    message: str | None = None
+
+
+class FakeBackend(Backend):
+    """An in-memory backend: nothing runs; jobs end when the test says so.
+
+    A submitted job is ``running`` at once while fewer than ``capacity`` jobs run (``None``: no
+    limit), else ``queued`` until one ends. :meth:`finish` ends a job with an exit code (0:
+    ``done``, else ``failed``) or a given final state (``timeout``, ``cancelled``); :meth:`lose`
+    makes the scheduler forget it (``lost`` unless its status file says more). ``auto_finish``
+    ends each job at the first poll after it started. With ``write_status`` (default) the job's
+    status file is written as the real wrapper would (``start``/``host`` when it starts,
+    ``end``/``exit_code`` when it ends; no pid, since no process runs), so code that reads status
+    files sees what it would see with a real backend. ``fail_submit``: the next submissions
+    raise :class:`SubmitError` with this message. The calls are counted in ``submit_calls``
+    (specs per call) and ``poll_calls``. :meth:`finish` may be called from another thread; it
+    wakes up :meth:`wait_for_change`.
+    """
+
+    name: ClassVar[str] = "fake"
+    poll_interval: ClassVar[tuple[float, float]] = (0.001, 0.02)
+    _queued_is_exact: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        *,
+        capacity: int | None = None,
+        auto_finish: AutoFinish = None,
+        write_status: bool = True,
+        fail_submit: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.max_jobs = capacity
+        self.auto_finish = auto_finish
+        self.write_status = write_status
+        self.fail_submit = fail_submit
+        self.jobs: dict[str, _FakeJob] = {}
+        self._queued: deque[str] = deque()
+        self._running: set[str] = set()
+        self.submit_calls: list[int] = []
+        self.poll_calls = 0
+        self._seq = 0
+        self._lock = threading.Lock()
+        self._changed = threading.Event()
+
+    # --------------------------------------------------------------- the test's controls
+    def _id(self, job: str | QueuedJob) -> str:
+        job_id = job.job_id if isinstance(job, QueuedJob) else job
+        if job_id is None or job_id not in self.jobs:
+            raise KeyError(f"FakeBackend: no job {job_id!r} (submitted: {sorted(self.jobs)})")
+        return job_id
+
+    def finish(
+        self, job: str | QueuedJob, exit_code: int = 0, *, state: JobState | None = None
+    ) -> None:
+        """End a job (a backend id, or a queued job's current attempt) with ``exit_code``;
+        ``state`` (e.g. ``TIMEOUT``) overrides what the exit code says."""
+        job_id = self._id(job)
+        with self._lock:
+            fake = self.jobs[job_id]
+            if fake.state is JobState.QUEUED:
+                self._queued.remove(job_id)
+                self._start(job_id)
+            self._end(job_id, exit_code, state)
+            self._start_ready()
+        self._changed.set()
+
+    def lose(self, job: str | QueuedJob) -> None:
+        """The scheduler forgets the job, which leaves no end record (``lost``)."""
+        job_id = self._id(job)
+        with self._lock:
+            fake = self.jobs.pop(job_id)
+            if fake.state is JobState.QUEUED:
+                self._queued.remove(job_id)
+            self._running.discard(job_id)
+            self._start_ready()
+        self._changed.set()
+
+    def running(self) -> list[str]:
+        """Ids of the jobs now running."""
+        return sorted(self._running)
+
+    # --------------------------------------------------------------------- internals
+    def _status(self, spec: JobSpec, record: Mapping[str, Any]) -> None:
+        if not self.write_status:
+            return
+        path = spec.status_path
+        tmp = path.with_name(f"{path.name}.tmp.{os.getpid()}")
+        with contextlib.suppress(OSError):
+            tmp.write_text(json.dumps(record) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+
+    def _start(self, job_id: str) -> None:
+        fake = self.jobs[job_id]
+        fake.state = JobState.RUNNING
+        self._running.add(job_id)
+        self._status(fake.spec, {"start": time.time(), "host": socket.gethostname()})
+
+    def _end(self, job_id: str, exit_code: int, state: JobState | None) -> None:
+        fake = self.jobs[job_id]
+        self._running.discard(job_id)
+        fake.exit_code = exit_code
+        fake.state = state or (JobState.DONE if exit_code == 0 else JobState.FAILED)
+        record = {"start": time.time(), "host": socket.gethostname()}
+        with contextlib.suppress(OSError, ValueError):
+            old = json.loads(fake.spec.status_path.read_text(encoding="utf-8"))
+            record = {**record, **old}
+        self._status(fake.spec, {**record, "end": time.time(), "exit_code": exit_code})
+
+    def _start_ready(self) -> None:
+        while self._queued and (self.max_jobs is None or len(self._running) < self.max_jobs):
+            self._start(self._queued.popleft())
+
+    def capacity(self, resources: Resources) -> int | None:
+        return self.max_jobs
+
+    def _submit(self, specs: list[JobSpec]) -> list[str]:
+        if self.fail_submit:
+            raise SubmitError(self.fail_submit)
+        self.submit_calls.append(len(specs))
+        ids = []
+        with self._lock:
+            for spec in specs:
+                self._seq += 1
+                job_id = f"fake.{self._seq}"
+                self.jobs[job_id] = _FakeJob(spec)
+                self._queued.append(job_id)
+                ids.append(job_id)
+            self._start_ready()
+        return ids
+
+    def _query(self, ids: list[str]) -> Mapping[str, NativeStatus]:
+        self.poll_calls += 1
+        out: dict[str, NativeStatus] = {}
+        with self._lock:
+            auto = self.auto_finish
+            if auto is not None:
+                for job_id in list(self._running):
+                    code = auto(self.jobs[job_id].spec) if callable(auto) else auto
+                    if code is not None:
+                        self._end(job_id, code, None)
+                self._start_ready()
+            for job_id in ids:
+                known = self.jobs.get(job_id)
+                if known is not None:
+                    out[job_id] = NativeStatus(known.state, known.exit_code, known.message)
+        return out
+
+    def _cancel(self, ids: list[str]) -> None:
+        with self._lock:
+            for job_id in ids:
+                fake = self.jobs.get(job_id)
+                if fake is not None and fake.state is JobState.RUNNING:
+                    self._end(job_id, 143, JobState.CANCELLED)
+                elif fake is not None and fake.state is JobState.QUEUED:
+                    self._queued.remove(job_id)
+                    fake.state = JobState.CANCELLED
+            self._start_ready()
+        self._changed.set()
+
+    def wait_for_change(self, timeout: float) -> None:
+        """Return when :meth:`finish` / :meth:`lose` was called (maybe from another thread),
+        or after ``timeout`` seconds."""
+        self._changed.wait(timeout)
+        self._changed.clear()
+
 
 BackendFactory = Callable[[], Backend]
 
