@@ -56,7 +56,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["REFUSED_SEARCH_TYPES", "Translated", "Translation", "extra_cmd_line_args", "translate"]
+__all__ = [
+    "REFUSED_JOB_KEYS",
+    "REFUSED_SEARCH_TYPES",
+    "Translated",
+    "Translation",
+    "extra_cmd_line_args",
+    "translate",
+]
 
 KeyPath = tuple[str, ...]
 
@@ -90,7 +97,19 @@ _RESOURCE_KEYS = {
     "num_seeds_per_eval": "num_evals_per_iter",
     "random_seeds": "random_seeds",
 }
-_SMBO_OPTIONS = ("base_estimator", "acq_function", "n_initial_points")
+#: single_job_args keys of the original that have no counterpart here, and why
+REFUSED_JOB_KEYS: dict[str, str] = {
+    "include_nodes": (
+        "exclude_nodes only (mle-scheduler does not pin jobs to hosts); pass the scheduler's "
+        "own flag in extra_flags, e.g. ['-l', 'h=node01'] (Grid Engine) or "
+        "['--nodelist=node01'] (Slurm)"
+    ),
+    "time_between_launch": (
+        "no launch delay (the queue starts jobs as slots free up; limit them with "
+        "meta_job_args.max_running_jobs)"
+    ),
+    "use_tpus": "no TPU request (Google Cloud is not a backend here)",
+}
 
 
 @dataclass(frozen=True)
@@ -462,8 +481,8 @@ class _Translator:
             self.note(
                 where,
                 (*path, "eval_score_type"),
-                f"{objective!r} drives the search, as in the original; "
-                f"{', '.join(m for m in metrics if m != objective)} are recorded only",
+                f"{objective!r} drives the search, as in the original; the others "
+                f"({', '.join(m for m in metrics if m != objective)}) are recorded only",
             )
 
     def params(self, params: dict[str, Any], path: KeyPath, stype: object, grouped: bool) -> None:
@@ -517,6 +536,9 @@ class _Translator:
 
     # job resources -----------------------------------------------------------------------
     def job_args(self, job: dict[str, Any], path: KeyPath) -> None:
+        for key, why in REFUSED_JOB_KEYS.items():
+            if key in job:
+                self.refuse((*path, key), f"expected {why}, found {key}: {job.pop(key)!r}")
         if "memory_per_cpu" in job:
             per_cpu = job.pop("memory_per_cpu")
             where = (*path, "memory_per_cpu")

@@ -1,0 +1,1 @@
+"""A stand-in training script (the tests only load the experiment, they do not run it)."""

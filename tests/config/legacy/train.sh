@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# A stand-in bash training script: gets -config, -seed, -exp_dir and the extra arguments.
+echo "$@"
