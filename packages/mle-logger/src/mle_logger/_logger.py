@@ -8,13 +8,14 @@ import sys
 import time as _time
 import warnings
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import numpy as np
 
+from ._fold import fold_file
 from ._journal import JournalWriter
 from ._layout import (
     EXTRA_DIR,
@@ -29,7 +30,7 @@ from ._layout import (
 from ._lock import WriterLock, acquire
 from ._meta import now_iso, run_facts
 from ._printer import RowPrinter
-from ._storage import LogData, read_log, write_log
+from ._storage import LogData, read_meta, write_log
 from .errors import (
     LogExistsError,
     LoggerClosedError,
@@ -247,12 +248,9 @@ class _Writer:
         except OSError:
             end_saved = False
         try:
-            data = read_log(self.path)
-            if not saved:  # the journal is unwritable: fold the rows kept in memory directly
-                _add_rows(data, self.time.pending(), self.stats.pending(), self.n_pending)
-            if not end_saved:
-                data.meta.update(end)
-            write_log(self.path, data)
+            # the journal is unwritable: fold the rows kept in memory directly
+            tail = None if saved else (self.time.pending(), self.stats.pending(), self.n_pending)
+            fold_file(self.path, edit_meta=None if end_saved else _updater(end), tail=tail)
             self.journal.remove()
         except OSError as exc:
             self.journal.close()
@@ -272,15 +270,8 @@ class _Writer:
             )
 
 
-def _add_rows(data: LogData, time: Mapping[str, Any], stats: Mapping[str, Any], n: int) -> None:
-    from ._storage import ColumnBuilder
-
-    for part, extra in (("time", time), ("stats", stats)):
-        b = ColumnBuilder()
-        b.add(getattr(data, part), data.n_rows)
-        b.add(extra, n)
-        setattr(data, part, b.build())
-    data.n_rows += n
+def _updater(values: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
+    return lambda meta: meta.update(values)
 
 
 def _finish_at_exit(writer: _Writer) -> None:
@@ -400,12 +391,17 @@ class Logger:
             exists = False
         facts = run_facts()
         if exists and reload:
-            data = read_log(self.path)
-            data.meta.update(facts)
-            data.meta["finished"] = False
-            data.meta.pop("end_time", None)
-            data.meta["n_resumes"] = int(data.meta.get("n_resumes", 0)) + 1
-            data.meta["resume_time"] = now_iso()
+
+            def resume(meta: dict[str, Any]) -> None:
+                meta.update(facts)
+                meta["finished"] = False
+                meta.pop("end_time", None)
+                meta["n_resumes"] = int(meta.get("n_resumes", 0)) + 1
+                meta["resume_time"] = now_iso()
+
+            # fold the old journal in, once, in bounded memory
+            folded = fold_file(self.path, edit_meta=resume, declare=(declared_t, declared_s))
+            n_rows, time_names, stats_names = folded.n_rows, folded.time_names, folded.stats_names
         else:
             if exists:  # the journal first: a reader never pairs it with the fresh file
                 jpath.unlink(missing_ok=True)
@@ -421,18 +417,16 @@ class Logger:
                 "n_resumes": 0,
                 **facts,
             }
-            data = LogData({}, {}, meta, 0)
-        for k in declared_t:
-            data.time.setdefault(k, np.empty(0))
-        for k in declared_s:
-            data.stats.setdefault(k, np.empty(0))
-        write_log(self.path, data)  # reload: fold the old journal in, once
+            empty = np.empty(0)
+            data = LogData({k: empty for k in declared_t}, {k: empty for k in declared_s}, meta, 0)
+            write_log(self.path, data)
+            n_rows, time_names, stats_names = 0, declared_t, declared_s
         jpath.unlink(missing_ok=True)
 
-        w = _Writer(self.path, JournalWriter(jpath, 0, fsync=fsync), data.n_rows)
-        for k in [*declared_t, *(k for k in data.time if k not in declared_t)]:
+        w = _Writer(self.path, JournalWriter(jpath, 0, fsync=fsync), n_rows)
+        for k in [*declared_t, *(k for k in time_names if k not in declared_t)]:
             w.time.add_name(k, 0)
-        for k in [*declared_s, *(k for k in data.stats if k not in declared_s)]:
+        for k in [*declared_s, *(k for k in stats_names if k not in declared_s)]:
             w.stats.add_name(k, 0)
         w.time.fixed = bool(declared_t)
         w.stats.fixed = bool(declared_s)
@@ -626,7 +620,7 @@ class Logger:
 
 def _is_finished(path: Path) -> bool:
     try:
-        return bool(read_log(path).meta["finished"])
+        return bool(read_meta(path)["finished"])
     except (OSError, ValueError):
         return False
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from ._fold import fold_file
 from ._layout import MERGED_NAME, find_seed_logs, journal_path, lock_path
 from ._lock import acquire
-from ._storage import read_log, write_log, write_merged
+from ._storage import read_log, read_meta, write_merged
 from .errors import LogBusyError, LogNotFoundError
 
 
@@ -46,13 +47,13 @@ def fold_log(path: str | os.PathLike[str], *, force: bool = False) -> list[Path]
             continue
         lock = None if force else acquire(lock_path(f), f)  # LogBusyError while a writer runs
         try:
-            data = read_log(f)
-            if not force and lock is None and _writer_alive(data.meta):  # no lock support
+            meta = read_meta(f) if not force and lock is None else {}  # no lock support
+            if meta and _writer_alive(meta):
                 raise LogBusyError(
-                    f"{f}: its writer (pid {data.meta.get('pid')}) is still running; "
+                    f"{f}: its writer (pid {meta.get('pid')}) is still running; "
                     "fold it after the run ends (or pass force=True)"
                 )
-            write_log(f, data)
+            fold_file(f)  # in bounded memory, however long the journal
             jpath.unlink(missing_ok=True)
         finally:
             if lock is not None:
