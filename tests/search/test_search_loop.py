@@ -167,7 +167,7 @@ def test_propose_fills_free_slots_within_budget_and_numbers_batches(tmp_path: Pa
     loop = _loop("grid", FINITE, HyperLog(tmp_path / "h.jsonl"), budget=10, batch_size=3)
     first = loop.propose(4)  # 4 free runs, 3 seeds a trial: 2 trials so no slot idles
     assert [t.id for t in first] == [0, 1] and all(t.seeds == (0, 1, 2) for t in first)
-    assert loop.propose(0) == []
+    assert loop.propose(0) == [] and loop.propose(-2) == []  # more runs waiting than slots
     more = loop.propose(None)  # no slot limit: up to batch_size (3) open trials
     assert [t.id for t in more] == [2]
     assert loop.propose(None) == []
@@ -327,7 +327,7 @@ def test_loop_arguments_are_checked() -> None:
         lambda: SearchLoop(strategy, budget=1, seeds=0),
         lambda: SearchLoop(strategy, budget=1, seeds=1, batch_size=0),
         lambda: SearchLoop(object(), budget=1, seeds=1),  # type: ignore[arg-type]
-        lambda: SearchLoop(strategy, budget=1, seeds=1).propose(-1),
+        lambda: SearchLoop(strategy, budget=1, seeds=1).propose(1.5),  # type: ignore[arg-type]
     ]
     for call in bad:
         with pytest.raises(SearchInputError):

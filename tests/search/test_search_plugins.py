@@ -6,7 +6,6 @@ import importlib.metadata
 from pathlib import Path
 
 import pytest
-import tomllib
 from mle_search import (
     ENTRY_POINT_GROUP,
     STRATEGIES,
@@ -36,6 +35,7 @@ def _installed(monkeypatch: pytest.MonkeyPatch, *entries: tuple[str, str]) -> No
 
 
 def test_the_builtins_are_registered_as_entry_points() -> None:
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     declared = tomllib.loads(PYPROJECT.read_text())["project"]["entry-points"][ENTRY_POINT_GROUP]
     assert set(declared) == set(STRATEGIES)
     for name, cls in STRATEGIES.items():

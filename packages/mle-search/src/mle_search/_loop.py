@@ -90,7 +90,8 @@ class SearchLoop:
         """New trials for the free run slots (one seed of one trial = one run).
 
         ``n_free_slots``: runs that could start now; enough trials to fill them are proposed,
-        ``ceil(n_free_slots / len(seeds))``, so no slot idles. None: no slot limit; trials are
+        ``ceil(n_free_slots / len(seeds))``, so no slot idles (a few runs may then wait: a
+        negative count, slots minus runs waiting, counts as 0). None: no slot limit; trials are
         proposed until ``batch_size`` are open. Never more than the budget left; ``[]`` when
         the strategy must wait for results (coordinate search) or nothing is left (see
         :attr:`done` and :attr:`end_reason`). Record each trial durably before running it:
@@ -100,8 +101,8 @@ class SearchLoop:
         if n_free_slots is None:
             want = self.batch_size - len(self._open)
         else:
-            free = check_int(n_free_slots, "SearchLoop", "n_free_slots", low=0)
-            want = math.ceil(free / len(self.seeds))
+            free = check_int(n_free_slots, "SearchLoop", "n_free_slots", low=-(2**62))
+            want = math.ceil(max(0, free) / len(self.seeds))
         left = self.remaining
         if left is not None:
             want = min(want, left)
