@@ -191,6 +191,32 @@ def test_attaching_writes_nothing(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
+def test_read_only_attach_polls_but_never_writes_or_submits(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    backend = FakeBackend(capacity=1)
+    q = Queue(backend, max_running=1, state_file=path)
+    first, second = q.submit_many([_spec(tmp_path, "a"), _spec(tmp_path, "b")])
+    q.close()
+    before = path.read_bytes()
+    backend.finish(q.job(first))
+    view = Queue.attach(path, backend, read_only=True)
+    assert view.state_file == path
+    counts = view.status()
+    assert counts[JobState.DONE] == 1 and counts[JobState.QUEUED] == 1
+    assert [j.key for j in view.step()] == [first]  # reported once, found by status()
+    assert view.step() == [] and view.job(second).job_id is None
+    assert backend.submit_calls == [1] and path.read_bytes() == before
+
+
+def test_status_submits_nothing(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    q = Queue(backend, max_running=1)
+    first, _ = q.submit_many([_spec(tmp_path, "a"), _spec(tmp_path, "b")])
+    backend.finish(q.job(first))
+    assert q.status()[JobState.DONE] == 1 and backend.submit_calls == [1]
+    assert [j.key for j in q.step()] == [first] and backend.submit_calls == [1, 1]
+
+
 def test_snapshot_store_is_today_format(tmp_path: Path) -> None:
     path = tmp_path / "q.json"
     q = Queue(FakeBackend(auto_finish=0), state_file=path)

@@ -185,6 +185,8 @@ class Queue:
         self._unreported: list[QueuedJob] = []  # final, not yet returned by step()
         self._header_written = False
         self._cancelling = False
+        self._read_only = False
+        self._store_path: Path | None = None
         self._polls = 0
         self._seq = 0
         self._interval = self.backend.poll_interval[0]
@@ -193,7 +195,7 @@ class Queue:
     @property
     def state_file(self) -> Path | None:
         """The store's file (``None`` without a store)."""
-        return None if self.store is None else self.store.path
+        return self._store_path if self.store is None else self.store.path
 
     # ------------------------------------------------------------------ recording
     def header(self) -> dict[str, Any]:
@@ -343,7 +345,7 @@ class Queue:
         room = len(self._pending)
         if self.max_running is not None:
             room = min(room, self.max_running - len(self._active) - len(self._orphans))
-        if room <= 0 or self._cancelling:
+        if room <= 0 or self._cancelling or self._read_only:
             return
         keys = [self._pending.popleft() for _ in range(room)]
         try:
@@ -375,9 +377,9 @@ class Queue:
             self._emit(self._jobs[key], "submitted", backend_id=job_id)
 
     # --------------------------------------------------------------------- polling
-    def _cycle(self) -> tuple[list[QueuedJob], bool]:
-        """Poll all active jobs once, settle finished ones, fill free slots; returns (jobs that
-        became final, whether anything changed)."""
+    def _cycle(self, fill: bool = True) -> tuple[list[QueuedJob], bool]:
+        """Poll all active jobs once, settle finished ones, fill free slots (``fill``); returns
+        (jobs that became final, whether anything changed)."""
         changed = False
         newly: list[QueuedJob] = []
         if self._active:
@@ -402,7 +404,7 @@ class Queue:
                 if result.state.finished:
                     self._orphans.discard(key)
                     self._settle(job, result, True, newly)
-        if self._pending:
+        if self._pending and fill:
             self._fill()
         self._sync(urgent=False)
         return newly, changed
@@ -633,9 +635,10 @@ class Queue:
         self.close()
 
     def status(self, refresh: bool = True) -> dict[JobState, int]:
-        """How many jobs are in each state (every state is a key). ``refresh`` polls first."""
+        """How many jobs are in each state (every state is a key). ``refresh`` polls first (it
+        submits nothing: jobs waiting for a slot stay ``queued``)."""
         if refresh:
-            newly, _ = self._cycle()
+            newly, _ = self._cycle(fill=False)
             self._unreported.extend(newly)
         counts = dict.fromkeys(JobState, 0)
         for job in self._jobs.values():
@@ -708,6 +711,7 @@ class Queue:
         prepare: Prepare | None = None,
         keep_finished: bool = True,
         settle: float = 2.0,
+        read_only: bool = False,
     ) -> Queue:
         """Rebuild a queue from its store (written by another, maybe dead, process): a
         :class:`QueueStore` or a path (``*.jsonl``: :class:`JsonlStore`, else a snapshot).
@@ -722,6 +726,10 @@ class Queue:
         reached the backend, by the next :meth:`step`. A final job never runs again (unless
         :meth:`requeue` says so). Attaching writes nothing until something changes. The queue
         keeps the store's :attr:`detached` flag; set it to False to make Ctrl-C cancel again.
+
+        ``read_only=True`` (e.g. a status command on a shared or read-only folder): the queue
+        polls and reports but never writes the store and never submits (:meth:`cancel_all`
+        still cancels).
         """
         if not isinstance(store, QueueStore):
             store = open_store(store)
@@ -745,7 +753,9 @@ class Queue:
             if isinstance(exc, SchedulerError) and not isinstance(exc, QueueError):
                 raise
             raise StateFileError(f"{path}: malformed queue header ({exc})") from None
-        queue.store = store
+        queue.store = None if read_only else store
+        queue._store_path = path
+        queue._read_only = read_only
         queue._header_written = True
         queue.detached = bool(header.get("detached", False))
         adopted: dict[str, JobSpec] = {}
