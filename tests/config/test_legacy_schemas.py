@@ -166,10 +166,12 @@ def test_population_based_training_job_type_is_refused(tmp_path: Path) -> None:
         (LEGACY / "v0_3_x/single_config.yaml")
         .read_text()
         .replace("single-config", "population-based-training")
+        + "pbt_args:\n    pbt_logging:\n        eval_metric: loss\n"
     )
     with pytest.raises(ConfigValidationError) as info:
         load_experiment(path, cwd=LEGACY)
-    assert any("population-based-training" in p and "issue 11" in p for p in info.value.problems)
+    [line] = info.value.problems
+    assert "meta_job_args.experiment_type" in line and "issue 11" in line
 
 
 def test_errors_name_the_key_as_written(tmp_path: Path) -> None:

@@ -100,6 +100,16 @@ def test_node_numbers_are_refused_with_the_reason(project: Path) -> None:
     assert "cluster config" in line
 
 
+def test_node_numbers_mean_nothing_on_the_local_backend(project: Path) -> None:
+    path = project / "exp.yaml"
+    path.write_text(single_yaml("  exclude_nodes: [14]\n"))
+    exp = load_experiment(path, cwd=project, backend="local")
+    assert "exclude_nodes" not in exp.config.single_job_args
+    assert any("exclude_nodes: [14]: dropped" in str(t) for t in exp.translations)
+    with pytest.raises(ConfigValidationError, match="expected host names"):
+        load_experiment(path, cwd=project, backend="sge")
+
+
 def test_node_names_are_kept(project: Path) -> None:
     exp = load(project, single_yaml("  exclude_nodes: [node14, node15]\n"))
     assert exp.config.single_job_args.exclude_nodes == ("node14", "node15")

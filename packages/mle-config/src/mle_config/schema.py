@@ -586,6 +586,16 @@ def _plugin_options(problems: _Problems, raw_search: dict[str, Any]) -> set[str]
 def _check_job_args(
     problems: _Problems, path: KeyPath, data: Any, backend: str | None
 ) -> dict[str, Any]:
+    nodes = data.get("exclude_nodes") if isinstance(data, dict) else None
+    if backend == "local" and isinstance(nodes, list) and any(_is_int(n) for n in nodes):
+        data = {k: v for k, v in data.items() if k != "exclude_nodes"}
+        problems.translations.append(
+            Translation(
+                f"{'.'.join(problems.written((*path, 'exclude_nodes')))}: {nodes!r}",
+                "",
+                "node numbers of the original's cluster config; no nodes to exclude locally",
+            )
+        )
     out = _check_section(problems, path, data, _JOB_KEYS)
     if backend == "local" and out.get("modules_to_load") and not module_command_available():
         problems.add(

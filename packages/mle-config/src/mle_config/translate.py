@@ -212,6 +212,17 @@ class _Translator:
         meta = d.get("meta_job_args")
         if isinstance(meta, dict):
             self.meta(meta)
+        if "pbt_args" in d:  # v0.3.0-v0.3.3 population-based training
+            d.pop("pbt_args")
+            pbt_job = isinstance(meta, dict) and "population-based-training" in (
+                meta.get("job_type"),
+                meta.get("experiment_type"),
+            )
+            if not pbt_job:  # otherwise the job type's line says it already
+                self.refuse(
+                    ("pbt_args",),
+                    f"expected no PBT settings here, found pbt_args (PBT {REFUSED_SEARCH_TYPES['pbt']})",
+                )
         search = d.get("param_search_args")
         if isinstance(search, dict):
             self.search(search)
