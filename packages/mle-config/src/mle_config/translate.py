@@ -221,7 +221,8 @@ class _Translator:
             if not pbt_job:  # otherwise the job type's line says it already
                 self.refuse(
                     ("pbt_args",),
-                    f"expected no PBT settings here, found pbt_args (PBT {REFUSED_SEARCH_TYPES['pbt']})",
+                    "expected no PBT settings here, found pbt_args "
+                    f"(PBT {REFUSED_SEARCH_TYPES['pbt']})",
                 )
         search = d.get("param_search_args")
         if isinstance(search, dict):
