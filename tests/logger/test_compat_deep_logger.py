@@ -159,3 +159,16 @@ def test_set_random_seeds_reproduces(monkeypatch: pytest.MonkeyPatch) -> None:
 def _torch_sees_gpu() -> bool:
     torch = sys.modules.get("torch")
     return bool(torch is not None and torch.cuda.is_available())
+
+
+def test_save_plot_and_save_to_extra_dir_v025(exp_dir: Path) -> None:
+    log = DeepLogger(["t"], ["x"], experiment_dir=exp_dir, seed_id="seed_1", verbose=False)
+    log.save_plot(FakeFigure(), "_sin_curve.png")  # the v0.2.5 ODE example's call
+    log.save_plot(FakeFigure())
+    log.save_to_extra_dir({"a": 1}, "../../outside.pkl")  # stays in its folder, no pickle
+    log.close()
+    assert sorted(p.name for p in (exp_dir / "figures/seed_1").iterdir()) == [
+        "fig_1_sin_curve.png",
+        "fig_2.png",
+    ]
+    assert json.loads((exp_dir / "extra/seed_1/outside.json").read_text()) == {"a": 1}

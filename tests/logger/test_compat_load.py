@@ -23,9 +23,9 @@ from mle_logger import (
     load_checkpoint,
     load_log,
     load_meta_log,
+    original_summary,
     score_log,
 )
-from mle_logger._legacy_load import original_summary
 
 LOSSES = {1: [1.0, 0.5, 0.25], 2: [0.8, 0.6, 0.2], 3: [0.9, 0.4]}
 

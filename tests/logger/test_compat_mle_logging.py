@@ -20,8 +20,8 @@ from mle_logger import (
     load_extra,
     load_log,
     merge_logs,
+    original_summary,
 )
-from mle_logger._legacy_load import original_summary
 
 TIME_TIC = [
     {"num_steps": 10, "num_epochs": 1},

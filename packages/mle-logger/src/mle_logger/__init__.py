@@ -38,7 +38,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._aggregate import ScoreSummary, Summary, summarize, summarize_scores
     from ._artifacts import load_checkpoint, load_extra
-    from ._legacy_load import load_meta_log
+    from ._legacy_load import load_meta_log, original_summary
     from ._legacy_logger import MLELogger
     from ._load import (
         AggregatedLog,
@@ -74,6 +74,7 @@ _LAZY = {
     "load_log": "._load",
     "load_seed_logs": "._load",
     "load_meta_log": "._legacy_load",
+    "original_summary": "._legacy_load",
     "MLELogger": "._legacy_logger",
     "merge_logs": "._merge",
     "fold_log": "._merge",
@@ -142,6 +143,7 @@ __all__ = [
     "load_seed_logs",
     "log_path",
     "merge_logs",
+    "original_summary",
     "score_log",
     "score_series",
     "score_with_reason",

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._legacy import SkipUnsupported, legacy_seed_id
+from ._legacy import SkipUnsupported, legacy_seed_id, safe_name
 from ._logger import Logger, _number, did_you_mean
 from .errors import LoggerClosedError, LogUpdateError, UnknownKeyError
 
@@ -114,6 +114,7 @@ class DeepLogger(Logger):
         self._n_time = len(time_names)
         self._n_stats = len(stats_names)
         self._skip = SkipUnsupported()
+        self._n_figures = 0
 
     def update_log(
         self,
@@ -177,6 +178,19 @@ class DeepLogger(Logger):
     def save_network(self, network: Any) -> None:
         """Checkpoint ``network`` (seed API name of :meth:`save_model`; torch modules included)."""
         self._skip("the checkpoint", lambda: self.save_model(network))
+
+    def save_plot(self, fig: Any, fname_ext: str | None = None) -> Path | None:
+        """Save a figure as ``figures/seed_<id>/fig_<n><fname_ext stem>.png`` (v0.2.5 API)."""
+        self._n_figures += 1
+        name = safe_name(fname_ext, f"fig_{self._n_figures}")
+        path: Path | None = self._skip("the figure", lambda: self.save_figure(fig, name))
+        return path
+
+    def save_to_extra_dir(self, obj: Any, fname: str) -> Path | None:
+        """Save an array (``.npy``) or JSON-able object (``.json``) under ``extra/seed_<id>/``."""
+        name = safe_name(fname, "extra")
+        path: Path | None = self._skip("the extra object", lambda: self.save_extra(obj, name))
+        return path
 
 
 def _as_mapping(tick: Sequence[Any] | Mapping[str, Any], names: Sequence[str], kind: str) -> Any:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import warnings
+from pathlib import Path
 from typing import Any
 
 from .errors import LogUpdateError, UnsupportedObjectError
@@ -55,4 +57,16 @@ class SkipUnsupported:
             return None
 
 
-__all__ = ["SkipUnsupported", "legacy_seed_id"]
+def safe_name(fname: str | os.PathLike[str] | None, default: str) -> str:
+    """A file stem that stays inside its folder: ``"_curve.png"`` -> ``"<default>_curve"``,
+    ``".png"`` or None -> ``default``, ``"../x.png"`` -> ``"x"``."""
+    if fname is None:
+        return default
+    name = Path(fname).name
+    stem = "" if name.startswith(".") else name.split(".", 1)[0].strip()
+    if not stem:
+        return default
+    return f"{default}{stem}" if stem.startswith("_") else stem
+
+
+__all__ = ["SkipUnsupported", "legacy_seed_id", "safe_name"]

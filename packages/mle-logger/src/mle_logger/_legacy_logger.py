@@ -18,7 +18,7 @@ from typing import Any
 
 from ._attrmap import AttrMap
 from ._layout import MODELS_DIR, seed_dir
-from ._legacy import SkipUnsupported, legacy_seed_id
+from ._legacy import SkipUnsupported, legacy_seed_id, safe_name
 from ._logger import Logger, did_you_mean
 from .errors import UnknownKeyError
 
@@ -261,14 +261,14 @@ class MLELogger:
     def save_plot(self, fig: Any, fig_fname: str | os.PathLike[str] | None = None) -> Path | None:
         """Save a figure as ``figures/seed_<id>/<name>.png`` (``fig_<n>`` unless named)."""
         self._n_figures += 1
-        name = _safe_name(fig_fname, f"fig_{self._n_figures}")
+        name = safe_name(fig_fname, f"fig_{self._n_figures}")
         result: Path | None = self._skip("the figure", lambda: self._log.save_figure(fig, name))
         return result
 
     def save_extra(self, obj: Any, obj_fname: str | os.PathLike[str] | None = None) -> Path | None:
         """Save an array (``.npy``) or JSON-able object (``.json``) as ``extra_<n>``."""
         self._n_extras += 1
-        name = _safe_name(obj_fname, f"extra_{self._n_extras}")
+        name = safe_name(obj_fname, f"extra_{self._n_extras}")
         result: Path | None = self._skip(
             "the extra object", lambda: self._log.save_extra(obj, name)
         )
@@ -301,16 +301,6 @@ class MLELogger:
 
     def __repr__(self) -> str:
         return f"MLELogger({str(self.path)!r}, updates={self.n_updates})"
-
-
-def _safe_name(fname: str | os.PathLike[str] | None, default: str) -> str:
-    """A file stem that stays inside its folder (``_curve.png`` -> ``fig_1_curve``)."""
-    if fname is None:
-        return default
-    stem = Path(fname).stem.strip(". ")
-    if not stem:
-        return default
-    return f"{default}{stem}" if stem.startswith("_") else stem
 
 
 __all__ = ["MLELogger", "StatsHistory"]
