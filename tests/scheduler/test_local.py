@@ -209,6 +209,22 @@ def test_background_processes_a_job_leaves_behind_end_with_it(tmp_path: Path) ->
     assert not _pid_alive(stray), "the job's background sleep outlived it"
 
 
+def test_leftover_ignoring_sigterm_is_killed_at_the_latest_when_the_backend_closes(
+    tmp_path: Path,
+) -> None:
+    pidfile = tmp_path / "bg.pid"
+    argv = ["sh", "-c", f"(trap '' TERM; exec sleep 300) & echo $! > {pidfile}"]
+    backend = LocalBackend(kill_grace=0.5)
+    q = _run_all(backend, [_spec(tmp_path, "bg", argv)])
+    assert q.jobs[0].state is JobState.DONE
+    stray = int(pidfile.read_text())
+    backend.close()  # SIGKILL for what outlived its SIGTERM (at the next poll after the grace)
+    deadline = time.monotonic() + 30
+    while _pid_alive(stray) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _pid_alive(stray), "a leftover that ignores SIGTERM outlived the backend"
+
+
 def test_adopted_job_whose_pid_was_reused_is_neither_running_nor_signalled(
     tmp_path: Path,
 ) -> None:

@@ -300,9 +300,11 @@ class LocalBackend(Backend):
             time.sleep(timeout)
 
     def close(self) -> None:
-        """Stop tracking; running jobs keep running (cancel them first to stop them)."""
+        """Stop tracking; running jobs keep running (cancel them first to stop them). What
+        ended jobs left behind and still ignores its SIGTERM is killed now."""
         for run in self._running.values():
             self._release(run)
+        self._end_strays(float("inf"))
 
     # ------------------------------------------------------------------ internals
     def _adopted_process(self, job_id: str) -> ProcessRef | None:
