@@ -154,10 +154,12 @@ def test_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
     assert res.stdout.count("\n") == 1
 
 
-def test_small_aliases_still_work(tmp_path: Path) -> None:
+def test_small_aliases_and_merge_keys_still_work(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
-    path.write_text("base: &b {lr: 0.1}\nother: *b\n")
-    assert load_config(path).other.lr == 0.1
+    path.write_text("base: &b {lr: 0.1, n: 2}\nother: *b\nmerged:\n  <<: *b\n  lr: 0.5\n")
+    cfg = load_config(path)
+    assert cfg.other.lr == 0.1
+    assert cfg.merged.to_dict() == {"lr": 0.5, "n": 2}  # an override of a merged key
 
 
 def test_recursive_alias_is_one_line(tmp_path: Path) -> None:

@@ -127,14 +127,15 @@ def _lines(root: yaml.Node, path: Path) -> dict[KeyPath, int]:
     return out
 
 
-def _compose_and_construct(text: str, path: Path) -> tuple[Any, yaml.Node | None]:
+def _load(text: str, path: Path) -> tuple[Any, dict[KeyPath, int]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            return None, None
+            return None, {}
         _check_bounds(node, path)
-        return loader.construct_document(node), node
+        lines = _lines(node, path)  # before construction, which flattens merge keys in place
+        return loader.construct_document(node), lines
     finally:
         loader.dispose()
 
@@ -142,7 +143,7 @@ def _compose_and_construct(text: str, path: Path) -> tuple[Any, yaml.Node | None
 def parse_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
     """Parse ``text`` (read from ``path``) into data and the line of every key path."""
     try:
-        data, node = _compose_and_construct(text, path)
+        return _load(text, path)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line = f":{mark.line + 1}" if mark else ""
@@ -155,8 +156,6 @@ def parse_yaml(path: Path, text: str) -> tuple[Any, dict[KeyPath, int]]:
         raise ConfigParseError(
             f"{path}: expected at most {MAX_DEPTH} levels of nesting, found more"
         ) from None
-    lines = _lines(node, path) if node is not None else {}
-    return data, lines
 
 
 def safe_yaml_value(text: str, where: str) -> Any:
