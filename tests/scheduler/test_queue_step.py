@@ -306,3 +306,16 @@ def test_fake_backend_capacity_and_free_slots(tmp_path: Path) -> None:
     assert q.job(keys[2]).state is JobState.RUNNING
     status = keys and q.job(keys[2]).spec.status_path
     assert status and status.exists()  # FakeBackend writes status files like the wrapper
+
+
+def test_fake_backend_finds_a_job_by_its_run_folder_name(tmp_path: Path) -> None:
+    backend = FakeBackend()
+    q = Queue(backend)
+    q.submit_many([_spec(tmp_path, "c0_s1"), _spec(tmp_path, "c1_s1")], keys=["a", "b"])
+    with pytest.raises(KeyError, match="several jobs named"):
+        backend.finish(tmp_path.name)
+    backend.finish("c1_s1", exit_code=5)
+    [job] = q.step()
+    assert job.key == "b" and job.result is not None and job.result.exit_code == 5
+    with pytest.raises(KeyError, match="no unfinished job named 'c1_s1'"):
+        backend.finish("c1_s1")

@@ -107,16 +107,33 @@ class FakeBackend(Backend):
 
     # --------------------------------------------------------------- the test's controls
     def _id(self, job: str | QueuedJob) -> str:
-        job_id = job.job_id if isinstance(job, QueuedJob) else job
-        if job_id is None or job_id not in self.jobs:
-            raise KeyError(f"FakeBackend: no job {job_id!r} (submitted: {sorted(self.jobs)})")
-        return job_id
+        """A backend id, from an id, a queued job, or a name: a string that is not an id
+        names the one unfinished job whose ``job_name`` or a folder of whose stdout path is
+        that string (e.g. a queue key used as the run folder's name)."""
+        if isinstance(job, QueuedJob):
+            if job.job_id is None or job.job_id not in self.jobs:
+                raise KeyError(f"FakeBackend: job {job.key!r} is not in the backend")
+            return job.job_id
+        if job in self.jobs:
+            return job
+        hits = [
+            job_id
+            for job_id, fake in self.jobs.items()
+            if not fake.state.finished
+            and (fake.spec.resources.job_name == job or job in fake.spec.stdout_path.parent.parts)
+        ]
+        if len(hits) != 1:
+            found = "several jobs" if hits else "no unfinished job"
+            raise KeyError(f"FakeBackend: {found} named {job!r} (ids: {sorted(self.jobs)})")
+        return hits[0]
 
     def finish(
         self, job: str | QueuedJob, exit_code: int = 0, *, state: JobState | None = None
     ) -> None:
-        """End a job (a backend id, or a queued job's current attempt) with ``exit_code``;
-        ``state`` (e.g. ``TIMEOUT``) overrides what the exit code says."""
+        """End a job (a backend id, a queued job's current attempt, or a name: see below) with
+        ``exit_code``; ``state`` (e.g. ``TIMEOUT``) overrides what the exit code says. A name
+        is a string that is not a backend id: the one unfinished job whose ``job_name``, or a
+        folder in whose stdout path, is that string (e.g. a run folder named by the job's key)."""
         job_id = self._id(job)
         with self._lock:
             fake = self.jobs[job_id]
