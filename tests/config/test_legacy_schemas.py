@@ -220,3 +220,15 @@ def test_a_search_over_several_configs_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigValidationError) as info:
         load_experiment(path, cwd=LEGACY)
     assert any("one experiment YAML per config" in p for p in info.value.problems)
+
+
+def test_flat_schema_search_type_spellings(tmp_path: Path) -> None:
+    text = (LEGACY / "seed_era/search_grid.yaml").read_text()
+    path = tmp_path / "exp.yaml"
+    path.write_text(text.replace('search_type: "grid"', 'search_type: "Grid"'))
+    assert load_experiment(path, cwd=LEGACY).canonical["param_search_args"]["search_type"] == "grid"
+    path.write_text(text.replace('search_type: "grid"', 'search_type: "hyperband"'))
+    with pytest.raises(ConfigValidationError) as info:
+        load_experiment(path, cwd=LEGACY)
+    [line] = info.value.problems
+    assert "param_search_args.search_type" in line and "issue 11" in line

@@ -230,9 +230,8 @@ class _Translator:
         multi = d.get("multi_experiment_args")
         if isinstance(multi, dict):
             self.seeds(multi, ("multi_experiment_args",), "num_seeds")
-        for section in ("single_job_args",):
-            if isinstance(d.get(section), dict):
-                self.job_args(d[section], (section,))
+        if isinstance(d.get("single_job_args"), dict):
+            self.job_args(d["single_job_args"], ("single_job_args",))
         for section in ("pre_processing_args", "post_processing_args"):
             block = d.get(section)
             if isinstance(block, dict) and isinstance(block.get("processing_job_args"), dict):
@@ -324,6 +323,7 @@ class _Translator:
                 self.search_config(s, config, (*path, "search_config"))
             else:
                 self.refuse((*path, "search_config"), f"expected a mapping, found {config!r}")
+        self.search_type(s)  # the flat schema's too (idempotent after search_config)
         self.eval_metrics(s)
         if s.get("no_results_logging") is False:
             s.pop("no_results_logging")
