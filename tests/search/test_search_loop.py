@@ -359,3 +359,17 @@ def test_reopen_reruns_failed_seeds_and_the_last_record_wins_on_restore(tmp_path
     with pytest.raises(SearchInputError, match="seed 7"):
         resumed.reopen(b.id, [7])
     assert resumed.reopen(b.id, [2]).id == b.id  # any seed may be re-run on request
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("kind", ["grid", "random", "coordinate"])
+def test_bins_over_a_range_of_four_floats_give_four_points(kind: str) -> None:
+    """More bins than floats in the range: each float once, and every strategy ends."""
+    end = 1.0 + 3 * 2.220446049250313e-16
+    space = Space.from_config({"real": {"x": {"begin": 1.0, "end": end, "bins": 10}}})
+    assert space.size == 4
+    strategy = make_strategy(kind, space, seed=0)
+    for _ in range(10):
+        props = strategy.ask(3)
+        strategy.tell(props, [[p["train_config.x"]] for p in props])
+    assert strategy.exhausted and len(strategy.history) == 4

@@ -115,8 +115,8 @@ class RealParam(Param):
     kind = "real"
 
     def __post_init__(self) -> None:
-        if self.bins is not None:
-            vals = tuple(_spaced(self.begin, self.end, self.bins, self.prior))
+        if self.bins is not None:  # distinct: a range narrower than bins floats has fewer
+            vals = tuple(dict.fromkeys(_spaced(self.begin, self.end, self.bins, self.prior)))
             object.__setattr__(self, "_values", vals)
 
     @property
@@ -147,10 +147,10 @@ class RealParam(Param):
         if not _is_number(value) or not math.isfinite(float(value)):  # type: ignore[arg-type]
             raise self._error(f"expected a finite number, found {_found(value)}")
         num = float(value)  # type: ignore[arg-type]
-        if self._values is not None:
-            for val in self._values:
-                if math.isclose(num, val, rel_tol=1e-9, abs_tol=1e-12):
-                    return val
+        if self._values is not None:  # the nearest grid value, if close enough
+            nearest = min(self._values, key=lambda val: abs(val - num))
+            if math.isclose(num, nearest, rel_tol=1e-9, abs_tol=1e-12):
+                return nearest
             raise self._error(f"expected one of its {len(self._values)} grid values, found {num!r}")
         # relative to the bounds' size, not to end - begin (which may overflow)
         tol = 2e-12 * max(abs(float(self.begin)), abs(float(self.end)), 1.0)
