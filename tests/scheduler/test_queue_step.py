@@ -319,3 +319,26 @@ def test_fake_backend_finds_a_job_by_its_run_folder_name(tmp_path: Path) -> None
     assert job.key == "b" and job.result is not None and job.result.exit_code == 5
     with pytest.raises(KeyError, match="no unfinished job named 'c1_s1'"):
         backend.finish("c1_s1")
+
+
+class _Forgetful(FakeBackend):
+    def __init__(self) -> None:
+        super().__init__()
+        self.forgotten: list[str] = []
+
+    def forget(self, ids: list[str]) -> None:
+        self.forgotten += ids
+
+
+def test_the_backend_may_forget_attempts_that_ended(tmp_path: Path) -> None:
+    backend = _Forgetful()
+    q = Queue(backend, max_retries=1)
+    key = q.submit(_spec(tmp_path, "x"))
+    first = q.job(key).job_id
+    backend.finish(first, exit_code=1)  # type: ignore[arg-type]
+    q.step()
+    second = q.job(key).job_id
+    assert backend.forgotten == [first]
+    backend.finish(second)  # type: ignore[arg-type]
+    q.step()
+    assert backend.forgotten == [first, second]

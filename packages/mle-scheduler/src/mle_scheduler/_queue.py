@@ -385,6 +385,7 @@ class Queue:
         if self._active:
             self._polls += 1
             results = self.backend.poll(list(self._active))
+            ended: list[str] = []
             for job_id, result in results.items():
                 key = self._active.get(job_id)
                 if key is None:
@@ -393,9 +394,11 @@ class Queue:
                 changed |= self._observe(job, result)
                 if result.state.finished:
                     del self._active[job_id]
+                    ended.append(job_id)
                     adopted = job_id in self._adopted
                     self._adopted.discard(job_id)
                     self._settle(job, result, adopted, newly)
+            self._forget(ended)
         if self._orphans:
             for key in list(self._orphans):
                 job = self._jobs[key]
@@ -408,6 +411,13 @@ class Queue:
             self._fill()
         self._sync(urgent=False)
         return newly, changed
+
+    def _forget(self, ids: list[str]) -> None:
+        """Let the backend drop what it keeps about attempts that ended (an optional
+        ``Backend.forget(ids)`` hook), so its memory stays flat too."""
+        forget = getattr(self.backend, "forget", None)
+        if ids and callable(forget):
+            forget(ids)
 
     def _observe(self, job: QueuedJob, result: JobResult) -> bool:
         changed = job.result is None or job.result.state is not result.state
