@@ -20,7 +20,7 @@ from .errors import (
     ConfigValidationError,
     MleConfigError,
 )
-from .experiment import Experiment, load_experiment
+from .experiment import Experiment, load_experiment, script_runner
 from .layout import hyper_log_name
 from .loading import load_config
 from .overrides import apply_overrides, parse_override
@@ -76,4 +76,5 @@ __all__ = [
     "parse_duration",
     "parse_override",
     "scheduler_time",
+    "script_runner",
 ]

@@ -22,9 +22,17 @@ from .schema import check_experiment
 from .translate import Translation, translate
 
 SCRIPT_SUFFIXES = (".py", ".sh")
+
+
+def script_runner(script: str | os.PathLike[str]) -> str:
+    """How a training or processing script is run: ``"bash"`` for ``.sh`` (as the original
+    did, with the same arguments), else ``"python"``."""
+    return "bash" if Path(script).suffix.lower() == ".sh" else "python"
+
+
 CONFIG_SUFFIXES = (".json", ".yaml", ".yml")
 
-__all__ = ["Experiment", "load_experiment"]
+__all__ = ["Experiment", "load_experiment", "script_runner"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +73,7 @@ class Experiment:
     @property
     def script_runner(self) -> str:
         """``"bash"`` for a ``.sh`` training script, else ``"python"``."""
-        return "bash" if self.train_script.suffix.lower() == ".sh" else "python"
+        return script_runner(self.train_script)
 
 
 def _resolve_file(
