@@ -306,7 +306,7 @@ class SearchLoop:
         if self.strategy.stalled is not None:
             return self.strategy.stalled
         if self.strategy.exhausted:
-            return f"{type(self.strategy).__name__} exhausted: every point it can propose was"
+            return f"{type(self.strategy).__name__} exhausted: it has proposed every point it can"
         return None
 
     @property
