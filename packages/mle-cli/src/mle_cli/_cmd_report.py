@@ -1,26 +1,26 @@
-"""``mle report``: Markdown + PNG figures + self-contained HTML."""
+"""Write a Markdown + HTML report with figures (learning curves, search plots)."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from ._cmd_inspect import find_experiment
-from ._logs import RunLog, read_run
-from ._report import build_report
-from ._results import compute_results
+from ._console import console
 
 
-def cmd_report(args: argparse.Namespace) -> int:
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment_dir", nargs="?", help="default: the newest experiment here")
+    p.add_argument("-d", "--out-dir", help="where to write (default: EXPERIMENT_DIR/report)")
+    p.add_argument("-use_last", "--use_last_id", action="store_true", help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ._layout import find_experiment
+    from ._report import build_report
+    from ._results import collect
+
     exp = find_experiment(args.experiment_dir)
-    doc = compute_results(exp)
-    logs: dict[str, RunLog] = {}
-    for job in doc["jobs"]:
-        if job["state"] == "done":
-            log = read_run(Path(job["run_dir"]))
-            if log is not None:
-                logs[job["job_id"]] = log
-    out = Path(args.out_dir) if args.out_dir else exp.report
-    paths = build_report(doc, logs, out)
-    print(f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})")
+    doc, logs = collect(exp)
+    paths = build_report(doc, logs, Path(args.out_dir) if args.out_dir else exp.report)
+    console.print(f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})")
     return 0

@@ -1,76 +1,156 @@
-"""``mle run`` and ``mle resume``."""
+"""Run an experiment YAML (configs x seeds, or a hyperparameter search).
+
+The original mle-toolbox's flags still work where they mean something here: -nw/--no_welcome,
+-np/--no_protocol, -del/--keep_after_upload and -p/--purpose are accepted (nothing to do),
+-resource/--resource_to_run picks the backend, and -train_fname, -train_config and -exp_dir
+override the YAML's meta_job_args.
+"""
 
 from __future__ import annotations
 
 import argparse
 import shutil
-import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from ._layout import ExperimentDir, open_experiment, write_json
-from ._plan import plan_proposal_jobs, plan_static_jobs
-from ._repro import write_record
-from ._setup import (
-    SpecFactory,
-    make_backend,
-    marker_for,
-    new_experiment_root,
-    pick_python,
-    resources_from,
-    write_job_configs,
-)
-from ._spec import ExperimentSpec, load_spec
-from ._userconfig import read_user_config
+from ._console import console, dumps
+from .errors import UsageError
 
+if TYPE_CHECKING:
+    from ._spec import ExperimentSpec
 
-def _warn(msg: str) -> None:
-    print(f"mle: warning: {msg}", file=sys.stderr)
+#: the original toolbox's resource names (``-resource``) -> our backends
+_RESOURCES = {"local": "local", "sge-cluster": "sge", "slurm-cluster": "slurm"}
+#: the original's flags that have no counterpart here -> what to use instead
+_REFUSED = {
+    ("-d", "--debug"): "run in the foreground as usual; --dry-run checks the YAML, "
+    "MLE_FULL_ERROR=1 shows tracebacks",
+    ("-reconnect", "--remote_reconnect"): "use `mle resume EXPERIMENT_DIR`",
+}
 
 
-def _dry_run(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> int:
-    """Print the job table (and the generated job script); write and run nothing."""
-    root = new_experiment_root(spec, None)
-    exp = ExperimentDir(root)
-    marker = marker_for(spec, python, cwd, argv)
+class _Refuse(argparse.Action):
+    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
+        self.hint = _REFUSED[tuple(option_strings)]  # type: ignore[index]
+        super().__init__(option_strings, dest, nargs=0, help=argparse.SUPPRESS)
+
+    def __call__(self, parser: Any, ns: Any, values: Any, option: str | None = None) -> None:
+        raise UsageError(f"{option}: the original mle-toolbox's flag is not supported; {self.hint}")
+
+
+class _Override(argparse.Action):
+    """A flag of the original toolbox that sets a key of meta_job_args."""
+
+    def __call__(self, parser: Any, ns: Any, values: Any, option: str | None = None) -> None:
+        ns.override.append(f"meta_job_args.{self.dest}={values}")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("experiment", help="experiment YAML file")
+    p.add_argument(
+        "-o",
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a value of the experiment YAML (repeatable)",
+    )
+    p.add_argument("--backend", help="where jobs run (local, sge, slurm or an installed plug-in)")
+    p.add_argument("--dry-run", action="store_true", help="validate and print the job table only")
+    p.add_argument("-v", "--verbose", action="store_true", help="--dry-run: show the config too")
+    p.add_argument(
+        "--detach", action="store_true", help="submit, keep going in the background, return now"
+    )
+    p.add_argument("--name", help="name of the experiment folder (default: project_name)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    hide = argparse.SUPPRESS  # the original toolbox's flags
+    for flags in (
+        ["-nw", "--no_welcome"],
+        ["-np", "--no_protocol"],
+        ["-del", "--keep_after_upload"],
+    ):
+        p.add_argument(*flags, action="store_true", help=hide)
+    p.add_argument("-p", "--purpose", nargs="+", help=hide)
+    p.add_argument("-resource", "--resource_to_run", choices=sorted(_RESOURCES), help=hide)
+    for flags, dest in (
+        (["-train_fname"], "base_train_fname"),
+        (["-train_config"], "base_train_config"),
+        (["-exp_dir"], "experiment_dir"),
+    ):
+        p.add_argument(*flags, f"--{dest}", dest=dest, action=_Override, help=hide)
+    for refused in _REFUSED:
+        p.add_argument(*refused, action=_Refuse)
+
+
+def _time_text(seconds: int | None) -> str:
+    if seconds is None:
+        return "no limit"
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}h {m}m" + (f" {s}s" if s else "")
+
+
+def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Namespace) -> int:
+    """Print the job table and the generated job script; write and run nothing."""
+    from ._layout import ExperimentDir
+    from ._plan import plan_proposal_jobs, plan_static_jobs
+    from ._setup import SpecFactory, make_backend, marker_for, resources_from
+
     if spec.is_search:
         from ._search import build_strategy
 
         search = dict(spec.search or {})
-        strategy = build_strategy(search)
-        first = strategy.ask(min(spec.budget, 5))
+        first = build_strategy(search).ask(min(spec.budget, 5))
         jobs = [j for i, p in enumerate(first) for j in plan_proposal_jobs(spec, i, p)]
-        print(
+        console.print(
             f"{spec.job_type} ({search.get('search_type')}): {spec.budget} proposals x "
             f"{spec.num_seeds} seeds = {spec.budget * spec.num_seeds} jobs on {spec.backend}"
             f" (first {len(first)} proposals shown)"
         )
     else:
         jobs = plan_static_jobs(spec)
-        print(f"{spec.job_type}: {len(jobs)} jobs on {spec.backend}")
-    print(f"{'job':<14} {'config':<8} {'seed':>5}  params")
+        console.print(f"{spec.job_type}: {len(jobs)} jobs on {spec.backend}")
+    limit = resources_from(spec.job_args).time_limit_seconds
+    console.print(f"time limit per job: {_time_text(limit)}")
+    if args.verbose:
+        console.print("experiment config (as understood, older spellings translated):")
+        console.print(dumps(spec.raw))
+    rows = []
     for job in jobs:
-        params = {k: v for k, v in job.params.items()}
+        params = dict(job.params)
         shown = Path(params.pop("config_fname")).name if "config_fname" in params else ""
         shown += ", ".join(f"{k}={v}" for k, v in params.items())
         fold = f" fold {job.fold}" if job.fold is not None else ""
-        print(f"{job.job_id:<14} {job.config_id:<8} {job.seed:>5}  {shown}{fold}")
+        rows.append((job.job_id, job.config_id, job.seed, shown + fold))
+    console.table(("job", "config", "seed", "params"), rows, right="seed")
     if jobs:
-        spec0 = SpecFactory(exp, marker)(jobs[0])
+        make_specs = SpecFactory(ExperimentDir(root), marker_for(spec, python, Path.cwd(), []))
+        specs = [make_specs(j) for j in jobs]
         backend = make_backend(spec.backend)
-        print(f"\njob script for {jobs[0].job_id} ({spec.backend}):")
-        print(backend.render(spec0))
-    print(f"experiment folder would be: {root}")
+        for one in specs:  # what would fail late (after the folder is made) fails now
+            backend.check(one)
+        console.print(f"\njob script for {jobs[0].job_id} ({spec.backend}):")
+        console.print(backend.render(specs[0]))
+    console.print(f"experiment folder would be: {root}")
     return 0
 
 
-def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
-    from ._driver import Driver, spawn_detached
+def run(args: argparse.Namespace) -> int:
+    from ._layout import ExperimentDir, new_experiment_root, write_json
+    from ._plan import plan_static_jobs
+    from ._repro import write_record
+    from ._setup import make_backend, marker_for, pick_python, resources_from, write_job_configs
+    from ._spec import load_spec
+    from ._userconfig import read_user_config
 
+    argv: list[str] = args.argv
     cwd = Path.cwd()
+    backend = args.backend or (_RESOURCES[args.resource_to_run] if args.resource_to_run else None)
     spec = load_spec(
         args.experiment,
         overrides=args.override,
-        backend_override=args.backend,
+        backend_override=backend,
         user_config=read_user_config(),
         cwd=cwd,
     )
@@ -81,16 +161,16 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         build_strategy(dict(spec.search or {}))  # a bad search space fails now, too
     python, warning = pick_python(spec, cwd)
     if warning:
-        _warn(warning)
+        console.warn(warning)
+    name = args.name or spec.project_name
     if args.dry_run:
-        return _dry_run(spec, python, cwd, argv)
+        return _dry_run(spec, python, new_experiment_root(spec.experiment_dir, name), args)
     make_backend(spec.backend)  # a missing cluster fails now, not in the middle
 
-    exp = ExperimentDir(new_experiment_root(spec, args.name))
-    exp.root.mkdir(parents=True)
+    exp = ExperimentDir(new_experiment_root(spec.experiment_dir, name, create=True))
     shutil.copyfile(spec.yaml_path, exp.yaml_copy)
     write_json(exp.resolved, spec.raw)
-    write_record(exp.repro, exp.git_diff, argv, cwd)
+    write_record(exp.repro, exp.git_diff, argv, cwd, purpose=args.purpose)
     if not spec.is_search:
         write_job_configs(exp, spec, plan_static_jobs(spec))
     marker = marker_for(spec, python, cwd, argv)
@@ -99,37 +179,26 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
 
         earlier = find_earlier_hyper_log(spec.experiment_dir, spec.project_name, exp.root)
         if earlier is None:
-            _warn(
+            console.warn(
                 f"param_search_args.reload_log: no earlier hyper log of project "
                 f"{spec.project_name!r} below {spec.experiment_dir}; starting a new search"
             )
         else:
             marker["search"]["reload_from"] = str(earlier)
             if not args.quiet:
-                print(f"continuing the search recorded in {earlier}")
+                console.print(f"continuing the search recorded in {earlier}")
     write_json(exp.marker, marker)
     if args.detach:
+        from ._driver import spawn_detached
+
         pid = spawn_detached(exp)
-        print(
+        console.print(
             f"{exp.root}\nrunning in the background (pid {pid}); follow with "
             f"`mle status {exp.root}`, stop with `mle cancel {exp.root}`"
         )
         return 0
     if not args.quiet:
-        print(f"experiment folder: {exp.root}")
+        console.print(f"experiment folder: {exp.root}")
+    from ._driver import Driver
+
     return Driver(exp, quiet=args.quiet).run()
-
-
-def cmd_resume(args: argparse.Namespace, argv: list[str]) -> int:
-    from ._driver import Driver, driver_pid, spawn_detached
-    from .errors import UsageError
-
-    exp = open_experiment(args.experiment_dir)
-    if args.detach:
-        pid = driver_pid(exp)
-        if pid is not None:
-            raise UsageError(f"{exp.root}: expected no running driver, found pid {pid}")
-        new = spawn_detached(exp)
-        print(f"resuming {exp.root} in the background (pid {new})")
-        return 0
-    return Driver(exp, quiet=args.quiet, retry_failed=args.retry_failed).run()

@@ -16,7 +16,6 @@ from ._layout import ExperimentDir, write_json
 from ._logs import read_run
 from ._plan import PlannedJob, plan_proposal_jobs
 from ._progress import Progress
-from ._scoring import run_score
 from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
 from ._state import job_views, read_jobs
 from .errors import JobsFailedError, UsageError
@@ -71,7 +70,9 @@ def _score(exp: ExperimentDir, job: PlannedJob, ok: bool, search: dict[str, Any]
     metric = str(search.get("eval_score_type"))
     if log is None or metric not in log.stats:
         return None
-    return run_score(
+    from mle_logger import score_series
+
+    return score_series(
         log.stats[metric],
         str(search.get("problem_type") or "final"),
         bool(search.get("maximize_objective", False)),

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._logs import RunLog
+from ._results import fmt_num as _fmt_num
+from ._results import fmt_params as _fmt_params
+from ._results import ranked_configs as _ranked
+
+if TYPE_CHECKING:
+    from mle_logger import SeedLog
 
 
 def _plt() -> Any:
@@ -21,34 +24,15 @@ def _plt() -> Any:
     return plt
 
 
-def _fmt_params(params: dict[str, Any]) -> str:
-    if "config_fname" in params:
-        return Path(str(params["config_fname"])).name
-    return ", ".join(f"{k.split('.')[-1]}={_short(v)}" for k, v in params.items())
-
-
-def _short(v: Any) -> str:
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
-def mean_band(series: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Mean and 95% band (mean +- 1.96 standard errors) over runs, cut to the shortest run."""
-    n = min(len(s) for s in series)
-    arr = np.vstack([np.asarray(s[:n], dtype=float) for s in series])
-    mean = np.nanmean(arr, axis=0)
-    if arr.shape[0] > 1:
-        se = np.nanstd(arr, axis=0, ddof=1) / math.sqrt(arr.shape[0])
-    else:
-        se = np.zeros_like(mean)
-    return mean, mean - 1.96 * se, mean + 1.96 * se
-
-
 def learning_curves(
-    doc: dict[str, Any], logs: dict[str, RunLog], out_dir: Path, max_configs: int = 12
+    doc: dict[str, Any], logs: dict[str, SeedLog], out_dir: Path, max_configs: int = 12
 ) -> list[tuple[str, Path]]:
-    """One PNG per tracked stat: each config's mean over seeds with a 95% band."""
+    """One PNG per tracked stat: each config's mean over seeds with mle-logger's t 95% band
+    (seeds of unequal length are masked, not cut to the shortest)."""
+    from mle_logger import summarize
+
     plt = _plt()
-    by_config: dict[str, list[RunLog]] = {}
+    by_config: dict[str, list[SeedLog]] = {}
     for job in doc["jobs"]:
         log = logs.get(job["job_id"])
         if log is not None and job["state"] == "done":
@@ -74,10 +58,13 @@ def learning_curves(
             runs = [r for r in by_config[cid] if stat in r.stats and len(r.stats[stat])]
             if not runs:
                 continue
-            mean, lo, hi = mean_band([r.stats[stat] for r in runs])
-            t = _time_axis(runs[0], len(mean))
+            band = summarize([r.stats[stat] for r in runs])
+            longest = max(runs, key=lambda r: len(r.stats[stat]))
+            t = _time_axis(longest, len(band))
             label = f"{cid}: {_fmt_params(params.get(cid, {}))} (n={len(runs)})"
-            (line,) = ax.plot(t, mean, label=label, lw=1.6)
+            (line,) = ax.plot(t, band.mean, label=label, lw=1.6)
+            ok = band.count > 1  # no interval from a single seed
+            lo, hi = np.where(ok, band.ci_low, band.mean), np.where(ok, band.ci_high, band.mean)
             ax.fill_between(t, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
         _maybe_log(
             ax, [r.stats[stat] for runs in by_config.values() for r in runs if stat in r.stats]
@@ -105,11 +92,11 @@ def _maybe_log(ax: Any, series: list[np.ndarray]) -> None:
         ax.set_yscale("log")
 
 
-def _time_name(log: RunLog) -> str:
+def _time_name(log: SeedLog) -> str:
     return next(iter(log.time), "update")
 
 
-def _time_axis(log: RunLog, n: int) -> np.ndarray:
+def _time_axis(log: SeedLog, n: int) -> np.ndarray:
     for arr in log.time.values():
         if len(arr) >= n:
             return np.asarray(arr[:n], dtype=float)
@@ -118,14 +105,6 @@ def _time_axis(log: RunLog, n: int) -> np.ndarray:
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-
-
-def _ranked(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Configs with a score, best first (in their own order when there is no direction)."""
-    scored = [c for c in doc["configs"] if c.get("score_mean") is not None]
-    if doc.get("maximize") is None:
-        return scored
-    return sorted(scored, key=lambda c: c["score_mean"], reverse=bool(doc.get("maximize")))
 
 
 def search_figures(doc: dict[str, Any], out_dir: Path) -> list[tuple[str, Path]]:
@@ -188,8 +167,8 @@ def search_figures(doc: dict[str, Any], out_dir: Path) -> list[tuple[str, Path]]
             grid[vb.index(_key(c["params"][b])), va.index(_key(c["params"][a]))] = c["score_mean"]
         fig, ax = plt.subplots(figsize=(6, 5))
         im = ax.imshow(grid, origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(va)), [_short(v) for v in va], rotation=45)
-        ax.set_yticks(range(len(vb)), [_short(v) for v in vb])
+        ax.set_xticks(range(len(va)), [_fmt_num(v, 4) for v in va], rotation=45)
+        ax.set_yticks(range(len(vb)), [_fmt_num(v, 4) for v in vb])
         ax.set_xlabel(a)
         ax.set_ylabel(b)
         fig.colorbar(im, ax=ax, label=metric)

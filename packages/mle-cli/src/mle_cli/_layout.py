@@ -21,21 +21,36 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+import warnings
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ._console import dumps
 from .errors import ExperimentDirError
 
 MARKER = "mle-experiment.json"
 
 
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file (0666 less the umask)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves the old or the new file, never half."""
+    """Write ``text`` to ``path`` so that a crash leaves the old or the new file, never half.
+
+    The file gets the umask's mode (group-readable on a shared experiment), not mkstemp's 0600.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
@@ -48,32 +63,44 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def write_json(path: Path, data: Any) -> None:
     """Atomically write ``data`` as indented JSON."""
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
+    atomic_write_text(path, dumps(data) + "\n")
 
 
 def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line and flush it to disk (append-only files survive a SIGKILL)."""
+    """Append one JSON line and flush it to disk (append-only files survive a SIGKILL); a torn
+    last line left by a crash is closed first, so it never swallows this record."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, default=str) + "\n")
+    with path.open("ab+") as fh:
+        end = fh.seek(0, os.SEEK_END)
+        if end and os.pread(fh.fileno(), 1, end - 1) != b"\n":
+            fh.write(b"\n")
+        fh.write(dumps(record, indent=None).encode("utf-8") + b"\n")
         fh.flush()
         os.fsync(fh.fileno())
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Read a JSON-lines file; a torn last line (crash mid-write) is ignored."""
-    if not path.exists():
+    """The JSON objects of a JSON-lines file; lines that are not (a torn write, bytes that are
+    not UTF-8) are skipped with one warning naming the file and the line numbers."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
         return []
     out: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
+    bad: list[int] = []
+    for number, raw in enumerate(data.splitlines(), 1):
+        if not raw.strip():
             continue
         try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+            rec = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            rec = None
         if isinstance(rec, dict):
             out.append(rec)
+        else:
+            bad.append(number)
+    if bad:
+        warnings.warn(f"{path}: skipped unreadable line(s) {bad[:10]}", stacklevel=2)
     return out
 
 
@@ -151,9 +178,16 @@ class ExperimentDir:
             raise ExperimentDirError(
                 f"{self.root}: not an mle experiment folder (expected {MARKER}, found none)"
             )
-        data = json.loads(self.marker.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ExperimentDirError(f"{self.marker}: expected a JSON object")
+        try:
+            data = json.loads(self.marker.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            where = f":{exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+            raise ExperimentDirError(
+                f"{self.marker}{where}: expected the experiment record (JSON), found a damaged "
+                f"file ({exc}); restore it from a backup or run the experiment again"
+            ) from None
+        if not isinstance(data, dict) or "job_type" not in data:
+            raise ExperimentDirError(f"{self.marker}: expected a JSON object with job_type")
         return data
 
 
@@ -164,6 +198,35 @@ def open_experiment(path: str | os.PathLike[str]) -> ExperimentDir:
         raise ExperimentDirError(f"{path}: experiment folder not found")
     exp.read_marker()
     return exp
+
+
+def find_experiment(arg: str | None) -> ExperimentDir:
+    """The named experiment folder, or the newest one below the working directory."""
+    return open_experiment(arg) if arg else newest_experiment([Path.cwd()])
+
+
+def new_experiment_root(parent: Path, name: str, create: bool = False) -> Path:
+    """``parent/<YYYYmmdd-HHMMSS>_<name>``; with ``create``, made atomically, with a ``-1``,
+    ``-2``, ... suffix when another ``mle run`` took the name in the same second."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "experiment"
+    base = parent / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}_{slug}"
+    for i in range(10_000):
+        root = base if i == 0 else base.with_name(f"{base.name}-{i}")
+        if not create:
+            if not root.exists():
+                return root
+            continue
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            root.mkdir()
+            return root
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise ExperimentDirError(
+                f"{root}: cannot create the experiment folder ({exc.strerror})"
+            ) from None
+    raise ExperimentDirError(f"{base}: expected a free folder name, found 10000 taken")
 
 
 _SKIP = {"node_modules", "__pycache__", "site-packages", "venv"}

@@ -5,17 +5,16 @@ from __future__ import annotations
 import base64
 import html
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._figures import _fmt_params, _ranked, _short, learning_curves, search_figures
+from ._figures import learning_curves, search_figures
 from ._layout import atomic_write_text
-from ._logs import RunLog
+from ._results import fmt_num as _fmt
+from ._results import fmt_params as _fmt_params
+from ._results import ranked_configs as _ranked
 
-
-def _fmt(x: Any) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.6g}" if isinstance(x, float) else str(x)
+if TYPE_CHECKING:
+    from mle_logger import SeedLog
 
 
 def _summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
@@ -28,33 +27,26 @@ def _summary(doc: dict[str, Any]) -> list[tuple[str, str]]:
         ("backend", str(doc.get("backend"))),
         ("jobs", ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"),
     ]
-    if doc.get("metric") and doc.get("maximize") is None:
-        rows.append(("score", f"{doc['metric']} (final value; mean over seeds)"))
-    elif doc.get("metric"):
-        rows.append(
-            (
-                "score",
-                f"{doc['metric']} ({doc.get('problem_type')}, "
-                f"{'maximized' if doc.get('maximize') else 'minimized'}; mean over seeds)",
-            )
+    if doc.get("metric"):
+        how = (
+            "final value"
+            if doc.get("maximize") is None
+            else f"{doc.get('problem_type')}, {'max' if doc.get('maximize') else 'min'}imized"
         )
+        rows.append(("score", f"{doc['metric']} ({how}; mean over seeds, t 95% interval)"))
     if doc.get("search_type"):
         rows.append(("search", f"{doc['search_type']}, {len(doc['configs'])} evaluations"))
     best = doc.get("best")
     if best:
-        rows.append(
-            (
-                "best",
-                f"{best['config_id']}: {_fmt_params(best['params'])} -> {_fmt(best['score_mean'])}",
-            )
-        )
+        text = f"{best['config_id']}: {_fmt_params(best['params'])} -> {_fmt(best['score_mean'])}"
+        rows.append(("best", text))
     return rows
 
 
 def _config_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
     ranked = _ranked(doc) if doc.get("maximize") is not None else []
     rest = [c for c in doc["configs"] if c not in ranked]
-    header = ["rank", "config", "params", "score mean", "score std", "seeds", "failed"]
+    header = ["rank", "config", "params", "score mean", "std", "95% interval", "seeds", "failed"]
     rows = []
     for i, c in enumerate([*ranked, *rest]):
         rows.append(
@@ -64,6 +56,9 @@ def _config_rows(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
                 _fmt_params(c["params"]),
                 _fmt(c["score_mean"]),
                 _fmt(c["score_std"]),
+                "-"
+                if c.get("score_ci_low") is None
+                else f"{_fmt(c['score_ci_low'], 4)} to {_fmt(c['score_ci_high'], 4)}",
                 str(len(c["seeds"])),
                 str(c["n_failed"]),
             ]
@@ -152,7 +147,7 @@ def render_html(doc: dict[str, Any], figures: list[tuple[str, Path]]) -> str:
     return "\n".join(parts)
 
 
-def build_report(doc: dict[str, Any], logs: dict[str, RunLog], out_dir: Path) -> dict[str, Path]:
+def build_report(doc: dict[str, Any], logs: dict[str, SeedLog], out_dir: Path) -> dict[str, Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` under ``out_dir``."""
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
@@ -164,6 +159,3 @@ def build_report(doc: dict[str, Any], logs: dict[str, RunLog], out_dir: Path) ->
     atomic_write_text(md, render_markdown(doc, figures, out_dir))
     atomic_write_text(page, render_html(doc, figures))
     return {"markdown": md, "html": page, "figures": fig_dir}
-
-
-__all__ = ["_short", "build_report", "render_html", "render_markdown"]

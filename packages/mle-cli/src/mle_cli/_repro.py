@@ -69,8 +69,11 @@ def package_versions() -> dict[str, str | None]:
     return out
 
 
-def write_record(path: Path, diff_path: Path, argv: list[str], cwd: Path) -> dict[str, Any]:
-    """Write ``reproducibility.json`` (and ``git.diff`` when the working tree is dirty)."""
+def write_record(
+    path: Path, diff_path: Path, argv: list[str], cwd: Path, purpose: list[str] | None = None
+) -> dict[str, Any]:
+    """Write ``reproducibility.json`` (and ``git.diff`` when the working tree is dirty);
+    ``purpose``: the words of ``mle run -p`` (the original toolbox's note on the experiment)."""
     git = git_info(cwd)
     record: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -83,6 +86,8 @@ def write_record(path: Path, diff_path: Path, argv: list[str], cwd: Path) -> dic
         "packages": package_versions(),
         "git": None,
     }
+    if purpose:
+        record["purpose"] = " ".join(purpose)
     if git is not None:
         diff = git.pop("diff")
         if diff:

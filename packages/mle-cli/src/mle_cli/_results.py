@@ -1,18 +1,24 @@
-"""``mle results``: per-job scores from the logs, aggregated per config over seeds."""
+"""The results document: each job's score, then per config a summary over its seeds.
+
+Scores follow mle-logger's one rule (``score_with_reason``: non-finite is no score) and the
+summary is ``summarize_scores`` (mean, std with ddof=1, Student-t 95% interval), so ``mle
+results``, ``mle report`` and ``mle_logger`` agree on every number.
+"""
 
 from __future__ import annotations
 
-import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._layout import ExperimentDir
-from ._logs import RunLog, read_run
-from ._scoring import aggregate, run_score
-from ._state import JobView, job_views
+from ._logs import read_run
+from ._state import job_views
 
+if TYPE_CHECKING:
+    from mle_logger import SeedLog
 
-def _clean(x: float | None) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else x
+    from ._plan import PlannedJob
+
+FINAL = ("done", "failed", "cancelled", "timeout", "lost")
 
 
 def score_settings(
@@ -32,48 +38,40 @@ def score_settings(
     )
 
 
-def job_score(
-    view: JobView,
-    metric: str | None,
-    problem_type: str,
-    maximize: bool | None,
-    cache: dict[str, RunLog | None] | None = None,
-) -> float | None:
-    """A finished job's score from its log (None when it failed or logged nothing)."""
-    if view.state != "done" or metric is None:
-        return None
-    log = (
-        read_run(view.run_dir)
-        if cache is None
-        else cache.setdefault(view.job.job_id, read_run(view.run_dir))
-    )
-    if log is None or metric not in log.stats:
-        return None
-    return run_score(log.stats[metric], problem_type, bool(maximize))
+def collect(
+    exp: ExperimentDir, metric: str | None = None
+) -> tuple[dict[str, Any], dict[str, SeedLog]]:
+    """The results document (``mle results --json``) and the log of every finished job
+    (job id -> log), each log read once."""
+    from mle_logger import score_with_reason, summarize_scores
 
-
-def default_metric(views: list[JobView]) -> str | None:
-    """The first stat logged by the first finished run (for experiments without a score)."""
-    for v in views:
-        if v.state == "done":
-            log = read_run(v.run_dir)
-            if log is not None and log.stats:
-                return next(iter(log.stats))
-    return None
-
-
-def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, Any]:
-    """The results document (``mle results --json``)."""
     marker = exp.read_marker()
     views = job_views(exp)
-    name, problem_type, maximize = score_settings(marker, metric)
-    if name is None:
-        name = default_metric(views)
-    jobs_out: list[dict[str, Any]] = []
-    per_config: dict[str, list[tuple[JobView, float | None]]] = {}
+    logs: dict[str, SeedLog] = {}
     for v in views:
-        score = job_score(v, name, problem_type, maximize)
-        per_config.setdefault(v.job.config_id, []).append((v, score))
+        log = read_run(v.run_dir) if v.state == "done" else None
+        if log is not None:
+            logs[v.job.job_id] = log
+    name, problem_type, maximize = score_settings(marker, metric)
+    if name is None:  # no score named: the first stat the first finished run logged
+        name = next((next(iter(lg.stats)) for lg in logs.values() if len(lg.stats)), None)
+
+    jobs: list[dict[str, Any]] = []
+    per_config: dict[str, list[tuple[str, float | None, int]]] = {}
+    first_job: dict[str, PlannedJob] = {}
+    for v in views:
+        log = logs.get(v.job.job_id)
+        score: float | None = None
+        reason: str | None = None
+        if v.state == "done":
+            if log is None or name is None:
+                reason = "no log"
+            elif name not in log.stats:
+                reason = f"{name!r} not logged"
+            else:
+                score, reason = score_with_reason(log.stats[name], problem_type, bool(maximize))
+        per_config.setdefault(v.job.config_id, []).append((v.state, score, v.job.seed))
+        first_job.setdefault(v.job.config_id, v.job)
         rec: dict[str, Any] = {
             "job_id": v.job.job_id,
             "config_id": v.job.config_id,
@@ -81,33 +79,36 @@ def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, 
             "state": v.state,
             "exit_code": v.exit_code,
             "run_dir": str(v.run_dir),
-            "score": _clean(score),
+            "score": score,
         }
+        if reason:
+            rec["score_missing"] = reason
         if v.job.fold is not None:
             rec["fold"] = v.job.fold
         if v.start is not None and v.end is not None:
             rec["duration_s"] = round(v.end - v.start, 3)
-        jobs_out.append(rec)
+        jobs.append(rec)
 
     configs: list[dict[str, Any]] = []
     for config_id, items in per_config.items():
-        first = items[0][0].job
-        mean, std, n_failed = aggregate([s for _, s in items])
-        unfinished = sum(
-            1 for v, _ in items if v.state not in ("done", "failed", "cancelled", "timeout", "lost")
-        )
+        job = first_job[config_id]
+        s = summarize_scores([score for _, score, _ in items])
+        unfinished = sum(1 for state, _, _ in items if state not in FINAL)
         entry: dict[str, Any] = {
             "config_id": config_id,
-            "params": first.params,
-            "seeds": sorted({v.job.seed for v, _ in items}),
-            "score_mean": _clean(mean),
-            "score_std": _clean(std),
+            "params": job.params,
+            "seeds": sorted({seed for _, _, seed in items}),
+            "score_mean": s.mean,
+            "score_std": s.std,
+            "score_stderr": s.stderr,
+            "score_ci_low": s.ci_low,
+            "score_ci_high": s.ci_high,
             "n_runs": len(items),
-            "n_failed": n_failed - unfinished,
+            "n_failed": s.n_failed - unfinished,
             "n_unfinished": unfinished,
         }
-        if first.proposal is not None:
-            entry["proposal"] = first.proposal
+        if job.proposal is not None:
+            entry["proposal"] = job.proposal
         configs.append(entry)
 
     doc: dict[str, Any] = {
@@ -118,22 +119,44 @@ def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, 
         "metric": name,
         "problem_type": problem_type,
         "maximize": maximize,
-        "jobs": jobs_out,
+        "jobs": jobs,
         "configs": configs,
     }
     search = marker.get("search")
     if search:
         doc["search_type"] = search.get("search_type")
         doc["budget"] = marker.get("budget")
-        scored = [c for c in configs if c["score_mean"] is not None]
-        if scored:
-            best = (max if maximize else min)(scored, key=lambda c: c["score_mean"])
-            doc["best"] = {
-                "config_id": best["config_id"],
-                "params": best["params"],
-                "score_mean": best["score_mean"],
-                "score_std": best["score_std"],
-            }
-        else:
-            doc["best"] = None
-    return doc
+        ranked = ranked_configs(doc)
+        best = ranked[0] if ranked else None
+        keys = ("config_id", "params", "score_mean", "score_std", "score_ci_low", "score_ci_high")
+        doc["best"] = {k: best[k] for k in keys} if best else None
+    return doc, logs
+
+
+def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, Any]:
+    """The results document (``mle results --json``)."""
+    return collect(exp, metric)[0]
+
+
+def ranked_configs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Configs with a score, best first (in their own order when there is no direction)."""
+    scored = [c for c in doc["configs"] if c.get("score_mean") is not None]
+    if doc.get("maximize") is None:
+        return scored
+    return sorted(scored, key=lambda c: c["score_mean"], reverse=bool(doc.get("maximize")))
+
+
+def fmt_params(params: dict[str, Any]) -> str:
+    """``x=0.5, y=2`` (last part of dotted names), or the config file's name."""
+    if "config_fname" in params:
+        return str(params["config_fname"]).replace("\\", "/").rsplit("/", 1)[-1]
+    return ", ".join(
+        f"{k.split('.')[-1]}={v:.4g}" if isinstance(v, float) else f"{k.split('.')[-1]}={v}"
+        for k, v in params.items()
+    )
+
+
+def fmt_num(x: Any, digits: int = 6) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.{digits}g}" if isinstance(x, float) else str(x)

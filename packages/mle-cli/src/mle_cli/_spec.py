@@ -10,9 +10,6 @@ from typing import Any
 
 from .errors import UsageError
 
-BACKENDS = ("local", "sge", "slurm")
-
-
 @dataclass(frozen=True)
 class ExperimentSpec:
     """The experiment as the CLI runs it (built from mle-config's validated Experiment)."""
@@ -46,6 +43,15 @@ class ExperimentSpec:
         return int(self.search.get("num_search_batches", 1)) * int(
             self.search.get("num_iter_per_batch", 1)
         )
+
+
+def check_backend(name: str, where: str) -> None:
+    """Raise a UsageError unless ``name`` is an installed backend (built-in or plug-in)."""
+    from mle_scheduler import available_backends
+
+    names = available_backends()
+    if name not in names:
+        raise UsageError(f"{where}: expected one of {', '.join(names)}, found {name!r}")
 
 
 def _section(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -98,11 +104,7 @@ def build_spec(
 
     backend = backend_override or meta.get("backend") or user_config.get("default_backend")
     backend = str(backend or "local")
-    if backend not in BACKENDS:
-        raise UsageError(
-            f"{yaml_path}: meta_job_args.backend: expected one of {', '.join(BACKENDS)}, "
-            f"found {backend!r}"
-        )
+    check_backend(backend, f"{yaml_path}: meta_job_args.backend")
     if not config_paths:
         raise UsageError(
             f"{yaml_path}: meta_job_args.base_train_config: expected a training config file "

@@ -15,9 +15,8 @@ from typing import Any
 import yaml
 
 from ._layout import atomic_write_text
+from ._spec import check_backend
 from .errors import UsageError
-
-BACKENDS = ("local", "sge", "slurm")
 
 TEMPLATE = """\
 # mle user config (written by `mle init`; edit freely).
@@ -58,8 +57,7 @@ def write_user_config(
     force: bool = False,
 ) -> Path:
     """Write a commented user config; refuses to overwrite an existing file unless ``force``."""
-    if backend not in BACKENDS:
-        raise UsageError(f"--backend: expected one of {', '.join(BACKENDS)}, found {backend!r}")
+    check_backend(backend, "--backend")
     if path.exists() and not force:
         raise UsageError(f"{path}: exists already (use --force to overwrite it)")
     text = TEMPLATE.format(
@@ -86,19 +84,12 @@ def read_user_config(path: Path | None = None) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a mapping at the top, found {type(data).__name__}")
-    backend = data.get("default_backend", "local")
-    if backend not in BACKENDS:
-        raise UsageError(
-            f"{path}: default_backend: expected one of {', '.join(BACKENDS)}, found {backend!r}"
-        )
+    check_backend(str(data.get("default_backend", "local")), f"{path}: default_backend")
     res = data.get("resources", {}) or {}
     if not isinstance(res, dict):
         raise UsageError(f"{path}: resources: expected a mapping, found {type(res).__name__}")
     for name, val in res.items():
-        if name not in BACKENDS:
-            raise UsageError(
-                f"{path}: resources.{name}: expected one of {', '.join(BACKENDS)}, found {name!r}"
-            )
+        check_backend(str(name), f"{path}: resources.{name}")
         if val is not None and not isinstance(val, dict):
             raise UsageError(
                 f"{path}: resources.{name}: expected a mapping, found {type(val).__name__}"

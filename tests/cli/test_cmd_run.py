@@ -1,0 +1,79 @@
+"""`mle run` and `mle init` edges: --dry-run, the original toolbox's flags, folder creation,
+unwritable places, closed pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_helpers import Project, multi_yaml
+from mle_cli._layout import new_experiment_root
+
+
+def test_dry_run_shows_name_time_limit_and_translated_config(project: Project) -> None:
+    data = multi_yaml(num_seeds=2)
+    data["single_job_args"]["time_per_job"] = "00:30:00"
+    project.yaml("exp.yaml", data)
+    out = project.mle("run", "exp.yaml", "--dry-run", "--name", "trial-7", "--verbose").stdout
+    assert "_trial-7" in out.splitlines()[-1]  # the folder it would make
+    limit = next(line for line in out.splitlines() if line.startswith("time limit per job:"))
+    assert "30h 0m" in limit or "0h 30m" in limit  # as the loaded schema understands it
+    config = out[out.index("{") : out.index("\n}\n") + 2]
+    assert json.loads(config)["multi_experiment_args"]["num_seeds"] == 2
+    assert project.experiments() == []
+
+
+def test_the_original_toolboxs_harmless_flags_are_accepted(project: Project) -> None:
+    project.yaml("exp.yaml", multi_yaml(num_seeds=1))
+    project.mle("run", "exp.yaml", "-nw", "-np", "-resource", "local", "-p", "first", "try")
+    [exp] = project.experiments()
+    assert json.loads((exp / "reproducibility.json").read_text())["purpose"] == "first try"
+
+
+@pytest.mark.parametrize(("flag", "hint"), [("-reconnect", "mle resume"), ("-d", "--dry-run")])
+def test_the_original_toolboxs_other_flags_point_to_ours(
+    project: Project, flag: str, hint: str
+) -> None:
+    project.yaml("exp.yaml", multi_yaml(num_seeds=1))
+    res = project.mle("run", "exp.yaml", flag, check=2)
+    assert res.stderr.count("\n") == 1 and hint in res.stderr and flag in res.stderr
+    assert project.experiments() == []
+
+
+def test_experiment_folders_made_in_the_same_second_never_collide(tmp_path: Path) -> None:
+    roots = [new_experiment_root(tmp_path, "same", create=True) for _ in range(3)]
+    assert len(set(roots)) == 3 and all(r.is_dir() for r in roots)
+    assert roots[1].name.endswith("-1") and roots[2].name.endswith("-2")
+
+
+def test_unwritable_places_are_one_line(project: Project) -> None:
+    (project.root / "a-file").write_text("")
+    res = project.mle("init", "--path", "a-file/config.yaml", check=2)
+    assert res.stderr.count("\n") == 1 and "a-file" in res.stderr
+    data = multi_yaml(num_seeds=1, experiment_dir="a-file/experiments")
+    project.yaml("exp.yaml", data)
+    res = project.mle("run", "exp.yaml", check=2)
+    assert res.stderr.count("\n") == 1 and "a-file" in res.stderr
+
+
+def test_dry_run_into_a_closed_pipe_ends_quietly(project: Project) -> None:
+    project.yaml("exp.yaml", multi_yaml(num_seeds=2))
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        res = subprocess.run(
+            [sys.executable, "-m", "mle_cli", "run", "exp.yaml", "--dry-run"],
+            cwd=project.root,
+            env={**os.environ, "MLE_USER_CONFIG": str(project.root / "none.yaml")},
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write)
+    assert res.returncode == 0 and res.stderr == ""
