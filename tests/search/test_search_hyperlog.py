@@ -83,6 +83,10 @@ def test_extra_fields_are_kept_and_computed_fields_protected(tmp_path: Path) -> 
         log.append({"x": 2}, [1.0], extra={"score": 5.0})
     with pytest.raises(SearchInputError, match="'batch' given twice"):
         log.append({"x": 2}, [1.0], batch=1, extra={"batch": 2})
+    with pytest.raises(SearchInputError, match=r"expected JSON values.*set"):
+        log.append({"x": 2}, [1.0], extra={"tags": {"a", "b"}})
+    with pytest.raises(SearchInputError, match="expected JSON values"):
+        log.append({"x": object()}, [1.0])
     assert len(log.read()) == 1
     assert log.append({"x": 3}, [1.0])["id"] == 1  # failed appends used no id
 

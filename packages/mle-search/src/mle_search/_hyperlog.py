@@ -121,6 +121,8 @@ class HyperLog:
             raise SearchInputError(
                 f"HyperLog.append: expected params to be a mapping, found {params!r}"
             )
+        if id is not None and (not isinstance(id, int) or isinstance(id, bool) or id < 0):
+            raise SearchInputError(f"HyperLog.append: expected id to be an int >= 0, found {id!r}")
         per_seed = normalize_scores(scores)
         score, status = aggregate_scores(per_seed)
         record: dict[str, Any] = {
@@ -149,10 +151,17 @@ class HyperLog:
             elif key == "run_dir" and value is not None:
                 value = str(value)
             record[key] = _plain(value)
-        if id is None:  # allocated only once the record is known to be valid
+        try:  # checked before an id is used: a failed append uses none
+            json.dumps(record, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise SearchInputError(
+                f"HyperLog.append: expected JSON values (numbers, strings, lists, mappings), "
+                f"found {exc}"
+            ) from None
+        if id is None:
             record["id"] = self._allocate_id()
         else:
-            self._next_id = max(self._next_id or 0, int(id) + 1)
+            self._next_id = max(self._next_id or 0, id + 1)
         line = json.dumps(record, allow_nan=False, separators=(",", ":"))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a+b") as fh:
