@@ -263,5 +263,30 @@ def test_adopted_job_whose_pid_was_reused_is_neither_running_nor_signalled(
         other.wait()
 
 
+def test_record_without_start_time_naming_a_younger_process_is_not_the_job(
+    tmp_path: Path,
+) -> None:
+    # A status file written before start times were recorded; its pid now names a process
+    # that started long after the job did (pid reuse, or a reboot).
+    other = subprocess.Popen(["sleep", "60"], start_new_session=True)
+    try:
+        spec = _spec(tmp_path, "legacy", ["true"])
+        record = {"start": time.time() - 3600, "host": "vm", "pid": other.pid}
+        spec.status_path.write_text(json.dumps(record))
+        backend = LocalBackend()
+        backend.adopt({"legacy.1": spec})
+        assert backend.poll(["legacy.1"])["legacy.1"].state is JobState.LOST
+        backend.cancel(["legacy.1"])
+        time.sleep(0.2)
+        assert other.poll() is None, "an unrelated process was signalled"
+        spec.status_path.write_text(json.dumps({**record, "start": time.time()}))
+        fresh = LocalBackend()  # a record as old as the process: it is taken to be the job
+        fresh.adopt({"legacy.2": spec})
+        assert fresh.poll(["legacy.2"])["legacy.2"].state is JobState.RUNNING
+    finally:
+        other.kill()
+        other.wait()
+
+
 def _identity(ref: ProcessRef) -> dict[str, object]:
     return {"pid_start": ref.start_time, "boot_id": ref.boot_id}

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ProcessRef", "boot_id", "process_start_time"]
+__all__ = ["ProcessRef", "boot_id", "process_start_epoch", "process_start_time"]
 
 _BOOT_ID_PATH = "/proc/sys/kernel/random/boot_id"
 
@@ -49,6 +49,20 @@ def process_start_time(pid: int) -> int | None:
         return int(fields[19])  # field 22; fields[0] is field 3
     except ValueError:
         return None
+
+
+def process_start_epoch(pid: int) -> float | None:
+    """When ``pid`` started, in Unix seconds (boot time + start ticks; about 1 s precise)."""
+    ticks = process_start_time(pid)
+    if ticks is None:
+        return None
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            btime = next(int(line.split()[1]) for line in fh if line.startswith("btime "))
+        hertz = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, StopIteration, IndexError):
+        return None
+    return btime + ticks / hertz
 
 
 def _pid_exists(pid: int) -> bool:

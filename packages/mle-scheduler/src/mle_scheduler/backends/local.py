@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
-from .._process import ProcessRef
+from .._process import ProcessRef, process_start_epoch
 from .._script import render_script
 from .._types import JobSpec, JobState, Resources
 from ..errors import ResourceError
@@ -38,6 +38,10 @@ from .base import Backend, NativeStatus
 __all__ = ["LocalBackend"]
 
 _log = logging.getLogger(__name__)
+
+#: seconds a wrapper's start may differ from its record's ``start`` (records without a start
+#: time: /proc's boot time is whole seconds, the record is written just after the launch)
+_LEGACY_START_SLACK = 5.0
 
 
 def _default_cores() -> int:
@@ -314,7 +318,15 @@ class LocalBackend(Backend):
         if record is None or record.finished:
             return None
         ref = record.process
-        return ref if ref is not None and ref.leads_group() else None
+        if ref is None or not ref.leads_group():
+            return None
+        if ref.start_time is None and record.start is not None:
+            # A record without the start time (an older version): the process must at least
+            # have started when the record says the job did.
+            started = process_start_epoch(ref.pid)
+            if started is not None and abs(started - record.start) > _LEGACY_START_SLACK:
+                return None
+        return ref
 
     def _start_ready(self) -> None:
         while self._pending:
