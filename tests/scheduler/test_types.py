@@ -47,6 +47,7 @@ def test_seed_style_single_job_args_map_to_resources() -> None:
         ({"num_logical_cores": 0}, "num_logical_cores: expected an integer >= 1"),
         ({"memory_per_job": -5}, "memory_per_job: expected MB"),
         ({"time_per_job": "90 minutes"}, "expected 'HH:MM:SS' or 'D-HH:MM:SS', found '90 minutes'"),
+        ({"time_per_job": "0-00:00:00"}, "time_per_job: expected a duration > 0"),
         ({"extra_flags": "--qos=high"}, "extra_flags: expected a list"),
         ({"queue": "x", "partition": "y"}, "given twice"),
     ],

@@ -86,8 +86,11 @@ class Resources:
         mem = self.memory_per_job
         if mem is not None and (not isinstance(mem, int) or isinstance(mem, bool) or mem <= 0):
             raise ResourceError(f"memory_per_job: expected MB as an integer > 0, found {mem!r}")
-        if self.time_per_job is not None:
-            parse_time(self.time_per_job)
+        if self.time_per_job is not None and parse_time(self.time_per_job) == 0:
+            raise ResourceError(
+                f"time_per_job: expected a duration > 0, found {self.time_per_job!r} "
+                "(leave it unset for no limit)"
+            )
         for key in ("gpu_type", "queue", "job_name", "env_name", "venv_path"):
             value = getattr(self, key)
             if value is not None and (not isinstance(value, str) or not value):
