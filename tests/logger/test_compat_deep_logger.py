@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import random
+import subprocess
 import sys
 import types
 import warnings
 from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 import pytest
 from mle_logger import DeepLogger, LogUpdateError, load_checkpoint, load_log
@@ -172,3 +174,28 @@ def test_save_plot_and_save_to_extra_dir_v025(exp_dir: Path) -> None:
         "fig_2.png",
     ]
     assert json.loads((exp_dir / "extra/seed_1/outside.json").read_text()) == {"a": 1}
+
+
+@pytest.mark.parametrize("crash", [False, True])
+def test_folded_at_exit_even_when_torch_was_imported_first(tmp_path: Path, crash: bool) -> None:
+    # torch (like anything using weakref.finalize before h5py is imported) reversed the exit
+    # order: h5py's exit hook ran first and the fold failed with "Failed to find converter".
+    script = tmp_path / "train.py"
+    script.write_text(
+        "import weakref\n"
+        "class Heavy: pass\n"
+        "keep = Heavy(); weakref.finalize(keep, print, '')  # what importing torch does\n"
+        "from mle_logger import DeepLogger\n"
+        f"log = DeepLogger(['t'], ['x'], experiment_dir={str(tmp_path / 'exp')!r}, verbose=False)\n"
+        "log.update_log([1], [1.0]); log.save_log()\n"
+        + ("raise RuntimeError('training failed')\n" if crash else "")
+    )
+    res = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (res.returncode != 0) is crash
+    assert "converter" not in res.stderr and "expected an mle-logger log" not in res.stderr
+    assert not (tmp_path / "exp/logs/seed_0.journal").exists()  # folded into the HDF5 file
+    with h5py.File(tmp_path / "exp/logs/seed_0.hdf5", "r") as f:
+        assert f["stats/x"][()].tolist() == [1.0]
+        assert bool(f["meta"].attrs["finished"]) is not crash
