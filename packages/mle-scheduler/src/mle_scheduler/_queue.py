@@ -5,18 +5,16 @@ append-only JSON lines) from which another process can reattach (status, cancel,
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from ._events import QueueEvent
+from ._job import QueuedJob, compact_result
+from ._orphans import orphan_result, signal_orphan, started_since
 from ._registry import get_backend
-from ._script import StatusRecord, read_status
 from ._store import FORMAT, VERSION, QueueStore, open_store
 from ._types import JobResult, JobSpec, JobState, Resources
 from .backends.base import Backend
@@ -27,90 +25,6 @@ __all__ = ["DEFAULT_RETRY_ON", "Queue", "QueuedJob"]
 #: the states retried by default: ``failed`` and ``lost``. ``timeout`` is not (a job that ran
 #: out of time would do so again), nor ``cancelled`` (someone asked for it).
 DEFAULT_RETRY_ON: frozenset[JobState] = frozenset({JobState.FAILED, JobState.LOST})
-#: a status record of another host counts for an attempt started up to this many seconds before
-#: the attempt was recorded (clocks of cluster nodes differ a little)
-_CLOCK_SLACK = {True: 1.0, False: 30.0}
-#: a job followed only through its status file on another host is lost this long after its
-#: time limit (it cannot be asked whether it still runs)
-_FOREIGN_GRACE = 300.0
-
-
-@dataclass
-class QueuedJob:
-    """One job of a :class:`Queue`, across its attempts.
-
-    ``key`` is the job's id in the queue (the caller's, or ``"0"``, ``"1"``, ...; stable across
-    retries); ``job_id`` is the backend id of the current or last attempt (``None`` while
-    waiting for a slot, and for a job followed through its status file only); ``result`` is the
-    latest :class:`JobResult` (``None`` before the first poll); ``meta`` is the caller's
-    JSON-ready data, kept in the store. ``final`` is True once the job will not change.
-    """
-
-    key: str
-    spec: JobSpec
-    meta: dict[str, Any] = field(default_factory=dict)
-    job_id: str | None = None
-    job_ids: list[str] = field(default_factory=list)
-    retries: int = 0
-    result: JobResult | None = None
-    final: bool = False
-
-    @property
-    def state(self) -> JobState:
-        """The latest known state (``queued`` until the backend reports otherwise)."""
-        return JobState.QUEUED if self.result is None else self.result.state
-
-    @property
-    def attempt(self) -> int:
-        """Retries so far (0 on the first run): the ``attempt`` of this job's events."""
-        return self.retries
-
-    def stderr_tail(self, lines: int = 20) -> str:
-        """The last lines of the job's stderr file."""
-        return self.result.stderr_tail(lines) if self.result else ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "spec": self.spec.to_dict(),
-            "meta": self.meta,
-            "job_id": self.job_id,
-            "job_ids": self.job_ids,
-            "retries": self.retries,
-            "result": None if self.result is None else self.result.to_dict(),
-            "final": self.final,
-        }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> QueuedJob:
-        spec = JobSpec.from_dict(data["spec"])
-        result = data.get("result")
-        res = None
-        if result is not None:
-            res = JobResult.from_dict(
-                {"stdout": spec.stdout_path, "stderr": spec.stderr_path, **result}
-            )
-        return cls(
-            key=str(data["key"]),
-            spec=spec,
-            meta=dict(data.get("meta") or {}),
-            job_id=data.get("job_id"),
-            job_ids=list(data.get("job_ids") or []),
-            retries=int(data.get("retries", 0)),
-            result=res,
-            final=bool(data.get("final", False)),
-        )
-
-
-def _compact(result: JobResult) -> dict[str, Any]:
-    """A final result for the store: what reports need (output paths come from the spec)."""
-    out: dict[str, Any] = {"job_id": result.job_id, "state": result.state.value}
-    for name in ("exit_code", "start_time", "end_time", "host", "message"):
-        value = getattr(result, name)
-        if value is not None:
-            out[name] = value
-    return out
-
 
 OnFinish = Callable[[QueuedJob], object]
 OnEvent = Callable[[QueueEvent], object]
@@ -402,7 +316,7 @@ class Queue:
         if self._orphans:
             for key in list(self._orphans):
                 job = self._jobs[key]
-                result = self._orphan_result(job)
+                result = orphan_result(job.spec)
                 changed |= self._observe(job, result)
                 if result.state.finished:
                     self._orphans.discard(key)
@@ -461,45 +375,9 @@ class Queue:
                 )
                 return
         job.final = True
-        self._write(job, {"final": True, "result": _compact(result)})
+        self._write(job, {"final": True, "result": compact_result(result)})
         self._emit(job, state.value, backend_id=result.job_id or None, result=result)
         newly.append(job)
-
-    def _orphan_result(self, job: QueuedJob) -> JobResult:
-        """The state of a job whose backend id was never recorded (its launcher died inside
-        the backend's submit), from its status file and, on this host, its process."""
-        spec = job.spec
-        rec = read_status(spec.status_path)
-
-        def result(state: JobState, message: str | None = None) -> JobResult:
-            return JobResult(
-                job_id="",
-                state=state,
-                exit_code=None if rec is None else rec.exit_code,
-                start_time=None if rec is None else rec.start,
-                end_time=None if rec is None else rec.end,
-                stdout=spec.stdout_path,
-                stderr=spec.stderr_path,
-                host=None if rec is None else rec.host,
-                message=message,
-            )
-
-        if rec is None:
-            return result(JobState.LOST, "its status file is gone")
-        if rec.finished:
-            return result(JobState.DONE if rec.exit_code == 0 else JobState.FAILED)
-        if _on_this_host(rec):
-            ref = rec.process
-            if ref is not None and ref.alive():
-                return result(JobState.RUNNING)
-            return result(JobState.LOST, "its process ended without an end record")
-        limit = spec.resources.time_limit_seconds
-        start = rec.start
-        if limit is not None and start is not None and time.time() > start + limit + _FOREIGN_GRACE:
-            return result(
-                JobState.LOST, f"no end record {_FOREIGN_GRACE:.0f} s after its time limit"
-            )
-        return result(JobState.RUNNING)
 
     def step(self, timeout: float = 0.0) -> list[QueuedJob]:
         """Advance the queue once: fill free slots, poll the backend once (one call for all
@@ -585,11 +463,7 @@ class Queue:
             self._pending.clear()
             for key in list(self._orphans):
                 job = self._jobs[key]
-                rec = read_status(job.spec.status_path)
-                ref = None if rec is None or rec.finished else rec.process
-                sent = False
-                if ref is not None and rec is not None and _on_this_host(rec):
-                    sent = ref.signal(signal.SIGTERM, group=ref.leads_group())
+                sent = signal_orphan(job.spec)
                 self._cancelled(job, "cancelled" if sent else "cancel requested; not signalled")
             self._orphans.clear()
             if self._active:
@@ -617,7 +491,7 @@ class Queue:
             message=message,
         )
         job.final = True
-        self._write(job, {"final": True, "result": _compact(job.result)})
+        self._write(job, {"final": True, "result": compact_result(job.result)})
         self._emit(job, JobState.CANCELLED.value, backend_id=job.job_id, result=job.result)
         self._unreported.append(job)
 
@@ -800,30 +674,15 @@ class Queue:
         return queue
 
     def _follow_orphans(self, submitting: Mapping[str, float], settle: float) -> None:
-        """Decide, for jobs recorded as being submitted, whether this attempt ran (follow it
-        through its status file) or never started (submit it anew)."""
-        if not submitting:
-            return
-
-        def record(key: str) -> StatusRecord | None:
-            return read_status(self._jobs[key].spec.status_path)
-
-        deadline = max(submitting.values()) + settle
-        waiting = [k for k in submitting if record(k) is None]
-        while waiting and time.time() < deadline:
-            time.sleep(0.05)
-            waiting = [k for k in waiting if record(k) is None]
-        for key, since in submitting.items():
-            rec = record(key)
-            slack = _CLOCK_SLACK[rec is None or _on_this_host(rec)]
-            if rec is not None and (rec.start is None or rec.start >= since - slack):
+        """Jobs recorded as being submitted: follow those whose attempt ran or runs (their
+        status file says so), submit the others anew."""
+        specs = {key: (self._jobs[key].spec, since) for key, since in submitting.items()}
+        ran = started_since(specs, settle, time.sleep)
+        for key in submitting:
+            if key in ran:
                 self._orphans.add(key)
             else:
                 self._pending.append(key)
-
-
-def _on_this_host(rec: StatusRecord) -> bool:
-    return rec.host is None or rec.host == socket.gethostname()
 
 
 def _states(values: Iterable[JobState | str]) -> frozenset[JobState]:

@@ -27,7 +27,7 @@ from .errors import StateFileError
 from .jsonl import JsonlWriter, iter_jsonl
 
 if TYPE_CHECKING:
-    from ._queue import QueuedJob
+    from ._job import QueuedJob
 
 __all__ = ["FORMAT", "VERSION", "JsonSnapshotStore", "JsonlStore", "QueueStore", "open_store"]
 
