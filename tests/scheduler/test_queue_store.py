@@ -175,6 +175,19 @@ def test_attach_rejects_broken_stores(tmp_path: Path) -> None:
         Queue.attach(bad, FakeBackend())
 
 
+def test_a_job_whose_first_record_was_lost_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    backend = FakeBackend()
+    q = Queue(backend, state_file=path)
+    q.submit_many([_spec(tmp_path, "a"), _spec(tmp_path, "b")], keys=["a", "b"])
+    q.close()
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(x for x in lines if b'"spec"' not in x or b'"b"' not in x))
+    with pytest.warns(JsonlWarning, match="job 'b' has no spec"):
+        again = Queue.attach(path, backend)
+    assert [j.key for j in again.jobs] == ["a"] and "b" not in again
+
+
 def test_attaching_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "q.jsonl"
     backend = FakeBackend()

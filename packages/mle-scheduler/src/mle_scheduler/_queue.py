@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,6 +20,7 @@ from ._store import FORMAT, VERSION, QueueStore, open_store
 from ._types import JobResult, JobSpec, JobState, Resources
 from .backends.base import Backend
 from .errors import QueueError, SchedulerError, StateFileError
+from .jsonl import JsonlWarning
 
 __all__ = ["DEFAULT_RETRY_ON", "Queue", "QueuedJob"]
 
@@ -200,16 +202,18 @@ class Queue:
                 if k in seen or k in self._jobs or k in self._released:
                     raise QueueError(f"keys: expected a key not yet in the queue, found {k!r}")
                 seen.add(k)
+        jobs = []
         for i, spec in enumerate(specs):
-            key = keys[i]
             meta = dict(metas[i]) if metas is not None else {}
-            job = QueuedJob(key=key, spec=spec, meta=meta)
-            self._jobs[key] = job
-            self._pending.append(key)
+            job = QueuedJob(key=keys[i], spec=spec, meta=meta)
             fields: dict[str, Any] = {"spec": spec.to_dict()}
             if meta:
                 fields["meta"] = meta
-            self._write(job, fields)
+            self._write(job, fields)  # recorded first: a job the store lacks is never run
+            jobs.append(job)
+        for job in jobs:
+            self._jobs[job.key] = job
+            self._pending.append(job.key)
         try:
             self._fill()
         finally:
@@ -645,6 +649,14 @@ class Queue:
         adopted: dict[str, JobSpec] = {}
         submitting: dict[str, float] = {}
         for data in records:
+            if "spec" not in data:  # its first line was lost (e.g. a full disk): cannot run it
+                warnings.warn(
+                    f"{path}: job {data.get('key')!r} has no spec (its first record was lost); "
+                    "left out of the queue",
+                    JsonlWarning,
+                    stacklevel=2,
+                )
+                continue
             try:
                 job = QueuedJob.from_dict(data)
                 since = data.get("submitting")
