@@ -18,6 +18,7 @@ from ._layout import journal_path, log_path
 from ._logger import Logger
 from .errors import (
     EmptyLogError,
+    LogArgumentError,
     LogBusyError,
     LogExistsError,
     LogFormatError,
@@ -32,6 +33,7 @@ from .errors import (
     PickleRefusedError,
     ScoreError,
     UnknownKeyError,
+    UnknownNameError,
     UnsupportedObjectError,
 )
 
@@ -109,6 +111,7 @@ __all__ = [
     "AggregatedLog",
     "DeepLogger",
     "EmptyLogError",
+    "LogArgumentError",
     "LogBusyError",
     "LogExistsError",
     "LogFormatError",
@@ -130,6 +133,7 @@ __all__ = [
     "SeedLogs",
     "Summary",
     "UnknownKeyError",
+    "UnknownNameError",
     "UnsupportedObjectError",
     "__version__",
     "aggregate_logs",

@@ -92,7 +92,12 @@ def summarize(
 
     Row ``i`` uses the seeds that logged a row ``i`` (masking); NaN values count as missing.
     """
-    m = stack([np.asarray(a, dtype=np.float64) for a in arrays])
+    try:
+        m = stack([np.asarray(a, dtype=np.float64).reshape(-1) for a in arrays])
+    except (TypeError, ValueError) as exc:
+        from .errors import LogArgumentError
+
+        raise LogArgumentError(f"arrays: expected 1-D series of numbers ({exc})") from None
     data = m.filled(np.nan)
     count, mean, std, stderr, ci_low, ci_high = _moments(data)
     qs = [float(q) for q in percentiles]

@@ -24,8 +24,9 @@ class AttrMap(Mapping[str, V], Generic[V]):
             return self._data[key]
         except KeyError:
             from ._logger import did_you_mean
+            from .errors import UnknownNameError
 
-            raise KeyError(
+            raise UnknownNameError(
                 f"no {self._what} {key!r}{did_you_mean(key, list(self._data))}; "
                 f"available: {list(self._data)}"
             ) from None

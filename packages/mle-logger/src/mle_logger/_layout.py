@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 LOGS_DIR = "logs"
 MODELS_DIR = "models"
@@ -15,9 +17,21 @@ MERGED_NAME = "merged_logs.hdf5"
 _SEED_FILE = re.compile(r"^seed_(-?\d+)\.hdf5$")
 
 
-def log_path(experiment_dir: str | Path, seed_id: int) -> Path:
+def as_path(value: Any, what: str) -> Path:
+    """``value`` as a Path; anything but a str or path-like is a :class:`LogArgumentError`."""
+    if isinstance(value, (str, os.PathLike)):
+        try:
+            return Path(value)
+        except TypeError:  # a PathLike whose __fspath__ returns bytes
+            pass
+    from .errors import LogArgumentError
+
+    raise LogArgumentError(f"{what}: expected a path (str or os.PathLike), found {value!r:.80}")
+
+
+def log_path(experiment_dir: str | os.PathLike[str], seed_id: int) -> Path:
     """``<experiment_dir>/logs/seed_<seed_id>.hdf5``."""
-    return Path(experiment_dir) / LOGS_DIR / f"seed_{seed_id}.hdf5"
+    return as_path(experiment_dir, "experiment_dir") / LOGS_DIR / f"seed_{seed_id}.hdf5"
 
 
 def journal_path(log_file: Path) -> Path:

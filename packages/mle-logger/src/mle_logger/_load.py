@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -12,9 +13,9 @@ import numpy as np
 
 from ._aggregate import DEFAULT_PERCENTILES, Summary, stack, summarize
 from ._attrmap import AttrMap
-from ._layout import find_seed_logs, seed_of
+from ._layout import as_path, find_seed_logs, seed_of
 from ._storage import FORMAT, LogData, read_group, read_log
-from .errors import LogFormatError, LogNotFoundError
+from .errors import LogArgumentError, LogFormatError, LogNotFoundError
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,16 @@ def aggregate_logs(
     logs: SeedLogs | Sequence[SeedLog], percentiles: Sequence[float] = DEFAULT_PERCENTILES
 ) -> AggregatedLog:
     """Aggregate seeds row by row (unequal lengths are masked, not truncated)."""
+    percentiles = _check_percentiles(percentiles)
     if not isinstance(logs, SeedLogs):
-        logs = SeedLogs({lg.seed_id: lg for lg in logs})
+        seeds: list[object] = [None]
+        with contextlib.suppress(TypeError):  # not iterable
+            seeds = [logs] if isinstance(logs, SeedLog) else list(logs)
+        if not all(isinstance(lg, SeedLog) for lg in seeds):
+            raise LogArgumentError(
+                f"logs: expected a SeedLogs or a list of SeedLog from load_log, found {logs!r:.80}"
+            )
+        logs = SeedLogs({lg.seed_id: lg for lg in seeds if isinstance(lg, SeedLog)})
     seed_list = list(logs.seeds.values())
     parts = {}
     for part in ("time", "stats"):
@@ -142,6 +151,18 @@ def aggregate_logs(
             "time series" if part == "time" else "stat",
         )
     return AggregatedLog(logs, parts["time"], parts["stats"])
+
+
+def _check_percentiles(percentiles: Sequence[float]) -> list[float]:
+    try:
+        qs = [float(q) for q in percentiles]
+    except (TypeError, ValueError):
+        qs = [-1.0]
+    if not all(0.0 <= q <= 100.0 for q in qs):
+        raise LogArgumentError(
+            f"percentiles: expected numbers from 0 to 100, found {percentiles!r:.80}"
+        )
+    return qs
 
 
 def _read_path(path: Path) -> list[SeedLog]:
@@ -196,7 +217,7 @@ def load_log(
     One seed gives a :class:`SeedLog`, several a :class:`SeedLogs`; ``aggregate=True`` always
     gives an :class:`AggregatedLog`. Rows saved to the journal of a crashed run are included.
     """
-    logs = _read_path(Path(path))
+    logs = _read_path(as_path(path, "path"))
     if aggregate:
         return aggregate_logs(logs, percentiles)
     if len(logs) == 1:
@@ -206,4 +227,4 @@ def load_log(
 
 def load_seed_logs(path: str | os.PathLike[str]) -> SeedLogs:
     """Like :func:`load_log` but always a :class:`SeedLogs` (also for one seed)."""
-    return SeedLogs({lg.seed_id: lg for lg in _read_path(Path(path))})
+    return SeedLogs({lg.seed_id: lg for lg in _read_path(as_path(path, "path"))})

@@ -22,6 +22,7 @@ from ._layout import (
     FIGURES_DIR,
     MODELS_DIR,
     TBOARD_DIR,
+    as_path,
     journal_path,
     lock_path,
     log_path,
@@ -84,7 +85,10 @@ def _jsonable(obj: Any) -> Any:
 def _check_names(names: Sequence[str], what: str) -> list[str]:
     if isinstance(names, str):
         raise LogUpdateError(f"{what}: expected a list of names, found the string {names!r}")
-    out = [str(n) for n in names]
+    try:
+        out = [str(n) for n in names]
+    except TypeError:
+        raise LogUpdateError(f"{what}: expected a list of names, found {names!r:.80}") from None
     for n in out:
         if not n or "/" in n:
             raise LogUpdateError(f"{what}: expected names without '/', found {n!r}")
@@ -337,7 +341,14 @@ class Logger:
                     raise UnknownKeyError(
                         f"{what} {n!r} is not tracked{did_you_mean(n, known)}; tracked: {known}"
                     )
-        self.experiment_dir = Path(experiment_dir)
+        self.experiment_dir = as_path(experiment_dir, "experiment_dir")
+        if config_fname is not None:
+            as_path(config_fname, "config_fname")
+        for what, names in (("time_to_print", time_to_print), ("what_to_print", what_to_print)):
+            if names is not None:
+                _check_names(names, what)
+        if tboard_fname is not None and not isinstance(tboard_fname, str):
+            raise LogUpdateError(f"tboard_fname: expected a name, found {tboard_fname!r:.80}")
         self.seed_id = int(seed_id)
         self.path = log_path(self.experiment_dir, self.seed_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -481,8 +492,17 @@ class Logger:
         if w.closed:
             raise LoggerClosedError(f"{self.path}: update() after close()")
         if time is not None or stats is not None:
-            tv = w.time.row_from_mapping(time or {}, w.n_pending)
-            sv = w.stats.row_from_mapping(stats or {}, w.n_pending)
+            try:
+                tv = w.time.row_from_mapping(time or {}, w.n_pending)
+                sv = w.stats.row_from_mapping(stats or {}, w.n_pending)
+            except AttributeError:
+                for what, row in (("time", time), ("stats", stats)):
+                    if row is not None and not isinstance(row, Mapping):
+                        raise LogUpdateError(
+                            f"update({what}=...): expected a mapping of name to number, "
+                            f"found {type(row).__name__}"
+                        ) from None
+                raise
             w.time.fixed = w.stats.fixed = True
             self._add_row(tv, sv)
         if model is not None or figure is not None or extra is not None:

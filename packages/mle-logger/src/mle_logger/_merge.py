@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from ._fold import fold_file
-from ._layout import MERGED_NAME, find_seed_logs, journal_path, lock_path
+from ._layout import MERGED_NAME, as_path, find_seed_logs, journal_path, lock_path
 from ._lock import acquire
 from ._storage import read_log, read_meta, write_merged
 from .errors import LogBusyError, LogNotFoundError
@@ -34,7 +34,7 @@ def fold_log(path: str | os.PathLike[str], *, force: bool = False) -> list[Path]
     is: a crashed run stays unfinished. A log whose writer process still runs on this host
     raises :class:`LogBusyError` (``force=True`` skips that check). Returns the files folded.
     """
-    p = Path(path)
+    p = as_path(path, "path")
     files = find_seed_logs(p) if p.is_dir() else [p]
     if not files:
         raise LogNotFoundError(
@@ -68,13 +68,13 @@ def merge_logs(folder: str | os.PathLike[str], out: str | os.PathLike[str] | Non
     The merged file has one group ``seed_<id>`` per seed, each in the seed file layout
     (``time/``, ``stats/``, ``meta``), and loads with :func:`load_log`. Nothing is deleted.
     """
-    folder = Path(folder)
+    folder = as_path(folder, "folder")
     files = find_seed_logs(folder)
     if not files:
         raise LogNotFoundError(
             f"{folder}: expected seed logs (logs/seed_<id>.hdf5 or seed_<id>.hdf5), found none"
         )
-    target = Path(out) if out is not None else folder / MERGED_NAME
+    target = as_path(out, "out") if out is not None else folder / MERGED_NAME
     logs = []
     for f in files:
         data = read_log(f)

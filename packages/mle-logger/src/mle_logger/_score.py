@@ -134,11 +134,15 @@ def score_log(
     :class:`EmptyLogError` when a seed logged no value, :class:`NonFiniteScoreError` (also an
     ``EmptyLogError``) when a seed's score is not finite."""
     from ._aggregate import summarize_scores
-    from ._load import AggregatedLog, SeedLog
+    from ._load import AggregatedLog, SeedLog, SeedLogs
 
     _check_problem_type(problem_type)
+    if not isinstance(metric, str):
+        raise ScoreError(f"metric: expected the name of a logged stat, found {metric!r:.80}")
     if isinstance(log, SeedLog):
         return _seed_score(log, metric, problem_type, maximize)
+    if not isinstance(log, (SeedLogs, AggregatedLog)):
+        raise ScoreError(f"log: expected what load_log returns, found {type(log).__name__}")
     seeds = log.seeds.seeds if isinstance(log, AggregatedLog) else log.seeds
     if not seeds:
         raise EmptyLogError(f"stat {metric!r}: no seed logs to score")

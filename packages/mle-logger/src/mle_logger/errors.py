@@ -8,6 +8,7 @@ from __future__ import annotations
 
 __all__ = [
     "EmptyLogError",
+    "LogArgumentError",
     "LogBusyError",
     "LogExistsError",
     "LogFormatError",
@@ -22,12 +23,24 @@ __all__ = [
     "PickleRefusedError",
     "ScoreError",
     "UnknownKeyError",
+    "UnknownNameError",
     "UnsupportedObjectError",
 ]
 
 
 class MleLoggerError(Exception):
     """Root of all mle-logger errors."""
+
+
+class LogArgumentError(MleLoggerError, ValueError, TypeError):
+    """An argument of the public API has the wrong type or value (the message names it)."""
+
+
+class UnknownNameError(MleLoggerError, KeyError):
+    """``log.stats["name"]`` for a name that was not logged (message suggests the closest)."""
+
+    def __str__(self) -> str:  # KeyError would print the repr of the message
+        return str(self.args[0]) if self.args else ""
 
 
 class UnknownKeyError(MleLoggerError, TypeError):
