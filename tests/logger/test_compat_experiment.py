@@ -215,3 +215,35 @@ def test_import_is_light_and_the_script_runs(v03: Path, tmp_path: Path) -> None:
     assert "HEAVY [] 1" in res.stdout
     log = load_log(tmp_path / "out")
     assert log.finished and log.stats.train_loss.tolist() == [1.0, 0.5, 1 / 3]
+
+
+def test_v02_log_config_prints_and_needs_use_tboard(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(
+        "mle_logger._tboard._summary_writer_class", lambda: lambda logdir: opened.append(logdir)
+    )
+    cfg = tmp_path / "ode_int_config_1.json"
+    cfg.write_text(
+        json.dumps(
+            {
+                "train_config": {"x_0": 100},
+                "net_config": {},
+                "log_config": {  # a v0.2.6 config: DeepLogger keys, no verbose, no use_tboard
+                    "time_to_track": ["step_counter"],
+                    "what_to_track": ["integral"],
+                    "tboard_fname": "ode_fun",
+                    "time_to_print": ["step_counter"],
+                    "what_to_print": ["integral"],
+                    "print_every_k_updates": 1,
+                    "overwrite_experiment_dir": 0,
+                },
+            }
+        )
+    )
+    mle = MLE_Experiment(str(cfg), argv=["-exp_dir", str(tmp_path / "r")])
+    mle.update_log([1], [99.0], save=True)
+    mle.log.close()
+    assert capsys.readouterr().out.split() == ["step_counter", "integral", "1", "99"]
+    assert opened == []

@@ -92,7 +92,9 @@ class MLELogger:
     """The original ``MLELogger(**log_config)`` on :class:`Logger` (see the module docstring).
 
     ``use_wandb`` is accepted and ignored with a warning (nothing is sent anywhere);
-    ``model_type`` is accepted and ignored (the checkpoint type is detected).
+    ``model_type`` is accepted and ignored (the checkpoint type is detected). TensorBoard is
+    written only with ``use_tboard=True``; ``verbose`` defaults to printing when
+    ``what_to_print`` is given (v0.2.x) and to silence otherwise (mle-logging).
     """
 
     def __init__(
@@ -118,7 +120,7 @@ class MLELogger:
         top_k_metric_name: str | None = None,
         top_k_minimize_metric: bool | None = True,
         reload: bool = False,
-        verbose: bool = False,
+        verbose: bool | None = None,
         *,
         overwrite_experiment_dir: bool | int = False,
         tboard_fname: str | None = None,
@@ -146,6 +148,8 @@ class MLELogger:
         stats_names = list(what_to_track)
         if use_tboard and not tboard_fname:
             tboard_fname = Path(config_fname).stem if config_fname is not None else "tboard"
+        if verbose is None:  # v0.2.x's MLE_Logger printed whenever what_to_print was given
+            verbose = bool(what_to_print)
         printing = verbose and bool(print_every_k_updates)
         self._log = Logger(
             experiment_dir,
@@ -159,7 +163,7 @@ class MLELogger:
             time_to_print=(time_to_print or ["num_updates", *time_to_track]) if printing else (),
             what_to_print=(what_to_print or stats_names) if printing else (),
             print_every_k_updates=print_every_k_updates or None,
-            tboard_fname=tboard_fname if (use_tboard or tboard_fname) else None,
+            tboard_fname=tboard_fname if use_tboard else None,  # as the original: opt-in
             save_every_k_ckpt=save_every_k_ckpt,
             save_top_k_ckpt=save_top_k_ckpt,
             top_k_metric_name=top_k_metric_name,
