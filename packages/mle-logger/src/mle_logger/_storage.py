@@ -123,7 +123,10 @@ class ColumnBuilder:
         out: dict[str, np.ndarray] = {}
         for k, chunks in self._chunks.items():
             arrays = [c for c in chunks if len(c)]
-            col = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
+            if len(arrays) == 1:
+                col = arrays[0]  # one chunk (a folded log): no copy
+            else:
+                col = np.concatenate(arrays) if arrays else np.empty(0, dtype=np.float64)
             out[k] = col.astype(np.float64) if col.dtype == object else col  # ints past int64
         return out
 
