@@ -57,21 +57,31 @@ class SkipUnsupported:
             return None
 
 
+_PENDING: list[Any] = []  # weakref.finalize objects of open loggers
+_HOOK = {"registered": False}
+
+
 def finish_before_h5py_exits(finalizer: Any) -> None:
     """Fold the log at interpreter exit *before* h5py's own exit hook unregisters its type
     converters. A script that imported torch (or anything using ``weakref.finalize``) before
     h5py got the opposite order: the fold failed at exit ("Failed to find converter") and the
-    rows stayed in the journal. Registered after h5py is imported, so it runs first."""
-    import atexit
+    rows stayed in the journal. The hook is registered once, after h5py is imported, so it runs
+    first; a finished logger's entry is dropped at the next registration."""
+    if not _HOOK["registered"]:
+        import atexit
 
-    atexit.register(_finish_now, finalizer)
+        atexit.register(_finish_pending)
+        _HOOK["registered"] = True
+    _PENDING[:] = [f for f in _PENDING if f.alive]
+    _PENDING.append(finalizer)
 
 
-def _finish_now(finalizer: Any) -> None:
+def _finish_pending() -> None:
     from ._logger import _exit_state
 
     _exit_state["exiting"] = True  # so an uncaught exception still reads as a crash
-    finalizer()
+    for finalizer in _PENDING:
+        finalizer()
 
 
 def safe_name(fname: str | os.PathLike[str] | None, default: str) -> str:

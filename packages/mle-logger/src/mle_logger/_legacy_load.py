@@ -43,7 +43,7 @@ def _is_seed_group(group: Any) -> bool:
     if not isinstance(group, h5py.Group):
         return False
     keys = set(group.keys())
-    if keys & {"stats", "time"} and keys <= set(_PARTS):
+    if keys and keys <= set(_PARTS):  # meta alone: a log saved before its first row
         return all(isinstance(group[k], h5py.Group) for k in keys)
     return bool(keys) and all(isinstance(group[k], h5py.Dataset) for k in keys)  # seed era
 
