@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import dataclasses
 import math
 import os
@@ -14,6 +15,7 @@ from ._hyperlog import HyperLog
 from ._results import Evaluation, _one_score
 from ._strategy import Strategy
 from ._trial import Trial, check_int, check_seeds
+from ._worker import Done, StrategyWorker, wait_all
 from .errors import SearchInputError, SearchSpaceError, SearchStateError
 
 __all__ = ["SearchLoop"]
@@ -41,9 +43,16 @@ class SearchLoop:
     open at once when the caller has no slot limit (``propose(None)``). ``log``: the
     :class:`HyperLog` (or its path) each told trial is appended to, with its id and batch.
     ``annotate(trial)``: extra fields for that trial's hyper-log record (e.g. ``run_dir``).
+    ``background``: True computes proposals on a worker thread, so that no call of the loop
+    waits for a model fit; None does so when the strategy's ``slow_proposals`` is set (SMBO,
+    Optuna's GP); False (default) keeps every call synchronous. In background mode ``propose``
+    returns what is ready and ``[]`` while the next proposals are computed (see
+    :attr:`proposing` and :meth:`wait_proposals`): a runner must not take that ``[]`` as the
+    end, only :attr:`done`. Grid, random and coordinate search stay synchronous with None.
 
     Results are keyed by trial id and seed, never by parameter values. Not thread-safe: call
-    it from one thread (the driver's loop).
+    it from one thread (the driver's loop). In background mode the strategy is touched only by
+    the worker thread; do not call it yourself while the loop is in use.
     """
 
     def __init__(
@@ -55,6 +64,7 @@ class SearchLoop:
         batch_size: int = 1,
         log: HyperLog | str | os.PathLike[str] | None = None,
         annotate: Annotate | None = None,
+        background: bool | None = False,
     ) -> None:
         if not isinstance(strategy, Strategy):
             raise SearchInputError(
@@ -78,6 +88,18 @@ class SearchLoop:
         self._history: list[Evaluation] = []
         self._stalled: str | None = None
         self._used = False  # propose / report / restore called
+        # background proposals: the worker, proposals computed and not yet handed out, the
+        # ask in flight (and whether an empty answer means a stall), tells in flight, and the
+        # strategy's state as of the last finished worker call
+        self.background = strategy.slow_proposals if background is None else bool(background)
+        self._worker = StrategyWorker(strategy) if self.background else None
+        self._ready: list[dict[str, Any]] = []
+        self._asking: cf.Future[Done[list[dict[str, Any]]]] | None = None
+        self._ask_may_stall = False
+        self._calls: list[cf.Future[Done[Any]]] = []
+        self._seen_seq = -1
+        self._snap_exhausted = strategy.exhausted
+        self._snap_stalled = strategy.stalled
 
     def __repr__(self) -> str:
         return (
@@ -96,8 +118,15 @@ class SearchLoop:
         the strategy must wait for results (coordinate search) or nothing is left (see
         :attr:`done` and :attr:`end_reason`). Record each trial durably before running it:
         on resume, :meth:`restore` needs every trial proposed and not yet told.
+
+        In background mode this never waits: it hands out proposals that are ready and, if
+        more are wanted, starts computing them (``[]`` meanwhile; :attr:`proposing` is True).
+        Call it again when a job changes state or :meth:`wait_proposals` returns. A proposal
+        becomes a trial only when returned here (one computed but never handed out is simply
+        forgotten by a restart).
         """
         self._used = True
+        self._collect()
         if n_free_slots is None:
             want = self.batch_size - len(self._open)
         else:
@@ -108,6 +137,8 @@ class SearchLoop:
             want = min(want, left)
         if want <= 0 or self.exhausted:
             return []
+        if self._worker is not None:
+            return self._propose_background(want)
         proposals = self.strategy.ask(want)
         if not proposals and not self._open and not self.strategy.exhausted:
             self._stalled = (
@@ -125,6 +156,7 @@ class SearchLoop:
         :class:`Evaluation` (with ``trial_id``) is returned; otherwise None. A seed reported
         again before its trial is told replaces the earlier result (a retried run)."""
         self._used = True
+        self._collect()
         if isinstance(trial_id, np.integer):
             trial_id = int(trial_id)
         if isinstance(seed, np.integer):
@@ -182,8 +214,7 @@ class SearchLoop:
         self._check_records(mine, "hyper log")
         last = {_record_id(rec): i for i, rec in enumerate(mine)}  # a re-told trial: last wins
         mine = [r for i, r in enumerate(mine) if (t := _record_id(r)) is None or last[t] == i]
-        if before or mine:
-            self.strategy.resume_from(before + mine)
+        replay = before + mine
         space = self.strategy.space
         for rec in mine:
             tid = _record_id(rec)
@@ -212,7 +243,17 @@ class SearchLoop:
                 raise SearchSpaceError(f"restore: open trial {trial.id}: {exc}") from None
             self._add_open(trial)
             trials.append(trial)
-        self.strategy.restore_pending([t.params for t in trials])
+        pending = [t.params for t in trials]
+
+        def resume(strategy: Strategy) -> None:
+            if replay:
+                strategy.resume_from(replay)
+            strategy.restore_pending(pending)
+
+        if self._worker is not None:  # SMBO refits on resume: not on the caller's thread
+            self._calls.append(self._worker.submit(resume))
+        else:
+            resume(self.strategy)
         ids = self._told_ids | set(self._open)
         self._next_id = max(ids, default=-1) + 1
 
@@ -249,6 +290,76 @@ class SearchLoop:
         self._add_open(trial)
         self._results[trial_id] = {s: v for s, v in by_seed.items() if s not in again}
         return trial
+
+    # -- background proposals ----------------------------------------------------------------
+    @property
+    def proposing(self) -> bool:
+        """True from the moment proposals are asked of the worker thread (background mode)
+        until a call of the loop takes them in; then :meth:`propose` hands them out."""
+        return self._asking is not None
+
+    def wait_proposals(self, timeout: float | None = None) -> bool:
+        """Wait until the worker has nothing left to do (proposals computed, results told) or
+        ``timeout`` seconds passed; True when it is idle. For a runner with nothing else to
+        do; never needed for correctness. A no-op (True) when proposals are synchronous."""
+        idle = wait_all([*self._calls, *([self._asking] if self._asking else [])], timeout)
+        self._collect()
+        return idle
+
+    def close(self) -> None:
+        """Stop the worker thread (calls not started are dropped). The loop's results and the
+        hyper log are unaffected; a closed loop cannot propose or report any more."""
+        if self._worker is not None:
+            self._worker.close()
+
+    def __enter__(self) -> SearchLoop:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _propose_background(self, want: int) -> list[Trial]:
+        take, self._ready = self._ready[:want], self._ready[want:]
+        trials = [self._new_trial(params) for params in take]
+        need = want - len(trials)
+        if need > 0 and self._asking is None and self._worker is not None:
+            # nothing open and nothing ready: an empty answer can never change (all results
+            # are told before the ask runs), so it means the strategy is stuck
+            self._ask_may_stall = not self._open and not self._ready
+            self._asking = self._worker.submit(lambda strategy: strategy.ask(need))
+        return trials
+
+    def _collect(self) -> None:
+        """Take in the worker's finished calls (re-raising the first error, if any)."""
+        if self._worker is None:
+            return
+        finished = [f for f in self._calls if f.done()]
+        self._calls = [f for f in self._calls if not f.done()]
+        for future in finished:
+            self._snapshot(future.result())  # raises what the strategy raised
+        if self._asking is not None and self._asking.done():
+            future, self._asking = self._asking, None
+            done = future.result()
+            self._snapshot(done)
+            self._ready.extend(done.result)
+            if not done.result and self._ask_may_stall and not done.exhausted:
+                self._stalled = (
+                    f"{type(self.strategy).__name__} proposed nothing while no trial was open "
+                    "(it would wait forever): the search ends here"
+                )
+
+    def _snapshot(self, done: Done[Any]) -> None:
+        if done.seq > self._seen_seq:
+            self._seen_seq = done.seq
+            self._snap_exhausted, self._snap_stalled = done.exhausted, done.stalled
+
+    def _strategy_exhausted(self) -> bool:
+        if self._worker is None:
+            return self.strategy.exhausted
+        return self._snap_exhausted and not self._ready and self._asking is None
+
+    def _strategy_stalled(self) -> str | None:
+        return self.strategy.stalled if self._worker is None else self._snap_stalled
 
     # -- state ------------------------------------------------------------------------------
     @property
@@ -294,7 +405,7 @@ class SearchLoop:
     def exhausted(self) -> bool:
         """True when the strategy will propose nothing more (its space is used up, or it
         cannot find a new point); open trials may still be running."""
-        return self._stalled is not None or self.strategy.exhausted
+        return self._stalled is not None or self._strategy_exhausted()
 
     @property
     def end_reason(self) -> str | None:
@@ -303,9 +414,10 @@ class SearchLoop:
             return f"budget spent: {self.n_proposed} of {self.budget} trials proposed"
         if self._stalled is not None:
             return self._stalled
-        if self.strategy.stalled is not None:
-            return self.strategy.stalled
-        if self.strategy.exhausted:
+        stalled = self._strategy_stalled()
+        if stalled is not None and not self._ready:
+            return stalled
+        if self._strategy_exhausted():
             return f"{type(self.strategy).__name__} exhausted: it has proposed every point it can"
         return None
 
@@ -355,7 +467,11 @@ class SearchLoop:
             if reasons:
                 extra["reasons"] = {str(seed): why for seed, why in sorted(reasons.items())}
             self.log.append(params, scores, id=trial.id, batch=trial.batch, extra=extra)
-        (told,) = self.strategy.tell([params], [scores])
+        if self._worker is not None:  # told on the worker, after the calls before it
+            self._calls.append(self._worker.submit(lambda s: s.tell([params], [scores])))
+            told = Evaluation.from_scores(params, scores)
+        else:
+            (told,) = self.strategy.tell([params], [scores])
         ev = dataclasses.replace(told, trial_id=trial.id)
         del self._open[trial.id], self._results[trial.id], self._reasons[trial.id]
         self._told_ids.add(trial.id)

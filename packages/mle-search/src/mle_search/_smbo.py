@@ -156,6 +156,7 @@ class SMBOSearch(Strategy):
     """
 
     search_type = "smbo"
+    slow_proposals = True
 
     def __init__(
         self,

@@ -34,6 +34,10 @@ class Strategy(abc.ABC):
     """
 
     search_type: ClassVar[str] = ""
+    #: True when ``ask`` may take long (a model fit): :class:`SearchLoop` then computes
+    #: proposals on a worker thread so that job handling never waits for it. A subclass (or
+    #: an instance, e.g. depending on its options) sets it.
+    slow_proposals: bool = False
 
     def __init__(self, space: Space, *, seed: int | None = None, maximize: bool = False) -> None:
         if not isinstance(space, Space):
