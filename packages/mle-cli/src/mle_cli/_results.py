@@ -7,18 +7,17 @@ results``, ``mle report`` and ``mle_logger`` agree on every number.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from ._layout import ExperimentDir
 from ._logs import read_run
-from ._state import job_views
+from ._state import FINAL, job_views
 
 if TYPE_CHECKING:
     from mle_logger import SeedLog
 
     from ._plan import PlannedJob
-
-FINAL = ("done", "failed", "cancelled", "timeout", "lost")
 
 
 def score_settings(
@@ -144,6 +143,47 @@ def ranked_configs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     if doc.get("maximize") is None:
         return scored
     return sorted(scored, key=lambda c: c["score_mean"], reverse=bool(doc.get("maximize")))
+
+
+def job_counts(doc: dict[str, Any]) -> str:
+    """``3 done, 1 failed``."""
+    counts = Counter(j["state"] for j in doc["jobs"])
+    return ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "none"
+
+
+def describe_score(doc: dict[str, Any]) -> str | None:
+    """What the score columns mean, for the results table and the report."""
+    if not doc.get("metric"):
+        return None
+    how = (
+        "final value"
+        if doc.get("maximize") is None
+        else f"{doc.get('problem_type')}, {'max' if doc.get('maximize') else 'min'}imized"
+    )
+    return f"{doc['metric']} ({how}); mean, std (ddof 1) and t 95% interval over seeds"
+
+
+def config_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the configs table, the ranked ones first."""
+    ranked = ranked_configs(doc) if doc.get("maximize") is not None else []
+    rest = [c for c in doc["configs"] if c not in ranked]
+    header = ["rank", "config", "mean", "std", "95% interval", "seeds", "failed", "params"]
+    rows = [
+        [
+            str(i + 1) if c in ranked else "-",
+            c["config_id"],
+            fmt_num(c["score_mean"]),
+            fmt_num(c["score_std"], 3),
+            "-"
+            if c.get("score_ci_low") is None
+            else f"[{fmt_num(c['score_ci_low'], 4)}, {fmt_num(c['score_ci_high'], 4)}]",
+            str(len(c["seeds"])),
+            str(c["n_failed"]),
+            fmt_params(c["params"]),
+        ]
+        for i, c in enumerate([*ranked, *rest])
+    ]
+    return header, rows
 
 
 def fmt_params(params: dict[str, Any]) -> str:
