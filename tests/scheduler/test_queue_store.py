@@ -371,3 +371,21 @@ def test_attach_with_keep_finished_false_holds_only_open_jobs(tmp_path: Path) ->
     again.requeue(keys[1], spec=_spec(tmp_path, "j1"))
     backend.auto_finish = 0
     assert sorted(j.key for j in again.wait(timeout=60)) == [keys[1], keys[2]]
+
+
+def test_jsonl_store_flushes_per_change_and_fsyncs_only_on_close(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    calls: list[int] = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real(fd))[1])
+    path = tmp_path / "q.jsonl"
+    q = Queue(FakeBackend(auto_finish=0), state_file=path)
+    q.submit_many([_spec(tmp_path, f"j{i}") for i in range(20)])
+    q.wait(timeout=60)
+    assert calls == []  # a crash of this process keeps what was flushed: no fsync per change
+    assert len(Queue.attach(path, FakeBackend()).jobs) == 20  # all of it is readable already
+    q.close()
+    assert len(calls) == 1
