@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from mle_logger import LogBusyError, Logger, load_log
+from mle_logger import LogBusyError, Logger, LogWriteWarning, load_log
 from mle_logger._layout import lock_path
 
 # Waits for <go>, opens the log of seed 0, reports "ok" or "busy" in <out>, and (if it opened
@@ -110,3 +110,18 @@ def test_the_lock_dies_with_a_killed_writer(tmp_path: Path) -> None:
     with Logger(exp, seed_id=0, reload=True) as log:  # the kernel dropped the dead writer's lock
         log.update(time={"step": 99}, stats={"who": 2.0})
     assert load_log(exp).stats.who[-1] == 2.0  # type: ignore[union-attr]
+
+
+def test_a_file_system_without_locks_warns_and_still_logs(
+    exp_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+    import fcntl
+
+    def no_locks(fd: int, op: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.warns(LogWriteWarning, match="nolock"), Logger(exp_dir) as log:
+        log.update(stats={"x": 1.0})
+    assert load_log(exp_dir).stats.x.tolist() == [1.0]  # type: ignore[union-attr]

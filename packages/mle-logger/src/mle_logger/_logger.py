@@ -11,11 +11,10 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._fold import fold_file
 from ._journal import JournalWriter
 from ._layout import (
     EXTRA_DIR,
@@ -28,7 +27,6 @@ from ._layout import (
     log_path,
     seed_dir,
 )
-from ._lock import WriterLock, acquire
 from ._meta import now_iso, run_facts
 from ._printer import RowPrinter
 from ._storage import LogData, read_meta, write_log
@@ -40,6 +38,9 @@ from .errors import (
     LogWriteWarning,
     UnknownKeyError,
 )
+
+if TYPE_CHECKING:
+    from ._lock import WriterLock
 
 _RETRY_DELAYS = (0.01, 0.1)
 _NAN = math.nan
@@ -181,7 +182,8 @@ class _Writer:
         self.finished = False
         self.on_close: list[Any] = []
         self.side_errors: list[str] = []  # failed checkpoints, figures, extras
-        self.lock: WriterLock | None = None
+        self.lock: WriterLock | None = None  # released when the log is finished
+        from . import _fold  # noqa: F401  (now, not in finish() at interpreter exit)
 
     def save(self) -> bool:
         """Append the pending rows to the journal; on failure warn, keep them, return False."""
@@ -254,6 +256,8 @@ class _Writer:
         try:
             # the journal is unwritable: fold the rows kept in memory directly
             tail = None if saved else (self.time.pending(), self.stats.pending(), self.n_pending)
+            from ._fold import fold_file  # here: keeps `import mle_logger` light
+
             fold_file(self.path, edit_meta=None if end_saved else _updater(end), tail=tail)
             self.journal.remove()
         except OSError as exc:
@@ -352,6 +356,8 @@ class Logger:
         self.seed_id = int(seed_id)
         self.path = log_path(self.experiment_dir, self.seed_id)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        from ._lock import acquire
+
         lock = acquire(lock_path(self.path), self.path)  # before anything of the log is touched
         try:
             w = self._open(config, config_fname, reload, overwrite, declared_t, declared_s, fsync)
@@ -409,6 +415,8 @@ class Logger:
                 meta.pop("end_time", None)
                 meta["n_resumes"] = int(meta.get("n_resumes", 0)) + 1
                 meta["resume_time"] = now_iso()
+
+            from ._fold import fold_file
 
             # fold the old journal in, once, in bounded memory
             folded = fold_file(self.path, edit_meta=resume, declare=(declared_t, declared_s))
