@@ -122,6 +122,8 @@ def test_template_runs_arrays_and_single_jobs_with_their_exit_codes(
         f"task {i}\n" for i in range(3)
     ]
     assert (tmp_path / "b.err").read_text() == "oops\n"
+    backend.forget(ids)  # nothing about ended jobs is kept (long runs stay flat in memory)
+    assert not (backend._specs or backend._finished or backend._last or backend._missing_since)
 
 
 def test_template_cancels_and_shows_a_dry_run(fake_pbs: Path, tmp_path: Path) -> None:

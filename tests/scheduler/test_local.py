@@ -290,3 +290,14 @@ def test_record_without_start_time_naming_a_younger_process_is_not_the_job(
 
 def _identity(ref: ProcessRef) -> dict[str, object]:
     return {"pid_start": ref.start_time, "boot_id": ref.boot_id}
+
+
+def test_forget_drops_what_the_backend_keeps_about_ended_jobs(tmp_path: Path) -> None:
+    backend = LocalBackend(max_cores=2)
+    ids = backend.submit([_spec(tmp_path, f"f{i}", ["true"]) for i in range(5)])
+    deadline = time.monotonic() + 60
+    while not all(r.state.finished for r in backend.poll(ids).values()):
+        assert time.monotonic() < deadline
+        backend.wait_for_change(0.5)
+    backend.forget(ids)  # a Queue calls it as attempts end: memory flat in finished jobs
+    assert backend._specs == {} and backend._finished == {}

@@ -112,6 +112,14 @@ class Backend(abc.ABC):
         """Learn the specs of ids submitted by another backend object (reattaching)."""
         self._specs.update(jobs)
 
+    def forget(self, ids: Sequence[str]) -> None:
+        """Drop what this object keeps about ``ids``: final jobs the caller is done with (a
+        :class:`Queue` calls it as attempts end), so memory stays flat over long runs. Polling
+        a forgotten id later reports ``lost``. Subclasses extend it for their own tables."""
+        for job_id in ids:
+            self._specs.pop(job_id, None)
+            self._cancelled.discard(job_id)
+
     def options(self) -> dict[str, Any]:
         """Constructor options, JSON-ready, so that a queue's state file can recreate the backend
         with ``get_backend(name, **options)``. Override when the constructor takes options."""

@@ -281,6 +281,14 @@ class ClusterBackend(Backend):
 
         return _cluster.dry_run_text(specs, self._groups(specs), single, array)
 
+    def forget(self, ids: Sequence[str]) -> None:
+        super().forget(ids)
+        for job_id in ids:
+            self._finished.pop(job_id, None)
+            self._last.pop(job_id, None)
+            self._missing_since.pop(job_id, None)
+            self._watch.discard(job_id)
+
     def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
         super().adopt(jobs)
         for job_id, spec in jobs.items():

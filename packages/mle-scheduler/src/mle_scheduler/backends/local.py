@@ -284,6 +284,11 @@ class LocalBackend(Backend):
                     ref.signal(signal.SIGTERM, group=True)
         self._reap()
 
+    def forget(self, ids: Sequence[str]) -> None:
+        super().forget(ids)
+        for job_id in ids:
+            self._finished.pop(job_id, None)
+
     def wait_for_change(self, timeout: float) -> None:
         now = time.monotonic()
         for run in self._running.values():

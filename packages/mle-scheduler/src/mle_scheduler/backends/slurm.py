@@ -252,6 +252,11 @@ class SlurmBackend(ClusterBackend):
         )
         return parse_squeue(text)
 
+    def forget(self, ids: Sequence[str]) -> None:
+        super().forget(ids)
+        for job_id in ids:
+            self._completed.pop(job_id, None)
+
     def query_finished(
         self, ids: list[str], missing_for: Mapping[str, float]
     ) -> Mapping[str, NativeStatus]:

@@ -234,6 +234,13 @@ class SGEBackend(ClusterBackend):
                 out[job_id] = status_from_info(info, spec.resources.time_limit_seconds)
         return out
 
+    def forget(self, ids: Sequence[str]) -> None:
+        super().forget(ids)
+        for job_id in ids:
+            self._qacct_at.pop(job_id, None)
+        if self._drmaa is not None:
+            self._drmaa.forget(ids)
+
     def query_scheduler(self, ids: list[str]) -> Mapping[str, NativeStatus]:
         text = self.run(["qstat", "-xml", "-u", getpass.getuser()], "status", error=SchedulerError)
         live = parse_qstat_xml(text)

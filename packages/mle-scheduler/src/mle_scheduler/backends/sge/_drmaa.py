@@ -158,6 +158,11 @@ class DrmaaTransport:
             _Session.reaped[str(info.jobId)] = info
         return _Session.reaped
 
+    def forget(self, ids: Sequence[str]) -> None:
+        """Drop the reaped records of ``ids`` (jobs whose outcome was taken in)."""
+        for job_id in ids:
+            _Session.reaped.pop(job_id, None)
+
     def terminate(self, ids: Sequence[str]) -> None:
         """DRMAA's ``control(TERMINATE)``, one request per job (use ``qdel`` where it exists)."""
         drmaa = self.drmaa
