@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import signal
 import time
@@ -21,7 +22,7 @@ def _detach_kill_resume(project: Project, backend: str) -> None:
     while len(project.counter()) < 1:
         assert time.monotonic() < deadline, (exp / "driver.log").read_text()
         time.sleep(0.1)
-    pid = int((exp / "driver.lock").read_text().strip())
+    pid = json.loads((exp / "driver.lock").read_text())["pid"]  # a ProcessRef
     os.kill(pid, signal.SIGKILL)  # the driver dies; the cluster keeps its jobs
     time.sleep(0.5)
     project.mle("resume", str(exp), timeout=240)

@@ -12,26 +12,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._driver import driver_pid
     from ._layout import find_experiment
-    from ._state import counts, job_views
+    from ._spec import time_limit
+    from ._state import experiment_status
 
     exp = find_experiment(args.experiment_dir)
     marker = exp.read_marker()
-    views = job_views(exp)
-    pid = driver_pid(exp)
-    total = len(views)
-    if marker.get("budget") and marker.get("search"):
-        total = int(marker["budget"]) * int(marker.get("num_seeds") or 1)
+    status = experiment_status(exp)
+    views, pid = status.jobs, status.driver_pid
     console.print(str(exp.root))
     driver = f"running (pid {pid})" if pid else "not running"
     console.print(f"{marker.get('job_type')} on {marker.get('backend')}; driver: {driver}")
-    c = counts(views)
-    console.print(
-        "jobs: "
-        + ", ".join(f"{n} {s}" for s, n in sorted(c.items()))
-        + (f" (of {total} planned)" if total != len(views) else "")
-    )
+    console.print(f"time limit per job: {time_limit(marker.get('job_args') or {})}")
+    console.print(f"jobs: {status.summary()}")
     rows = [
         (
             v.job.job_id,

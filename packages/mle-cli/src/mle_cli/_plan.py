@@ -94,9 +94,12 @@ def plan_static_jobs(spec: ExperimentSpec) -> list[PlannedJob]:
 
 
 def plan_proposal_jobs(
-    spec: ExperimentSpec, index: int, params: dict[str, Any]
+    spec: ExperimentSpec,
+    index: int,
+    params: dict[str, Any],
+    seeds: tuple[int, ...] | list[int] | None = None,
 ) -> list[PlannedJob]:
-    """The jobs (one per seed) that evaluate search proposal number ``index``."""
+    """The jobs (one per seed) that evaluate search trial (proposal) number ``index``."""
     config_id = f"p{index:04d}"
     return [
         PlannedJob(
@@ -108,7 +111,7 @@ def plan_proposal_jobs(
             proposal=index,
             base_config=str(spec.config_paths[0]),
         )
-        for seed in seeds_for(spec)
+        for seed in (seeds_for(spec) if seeds is None else seeds)
     ]
 
 

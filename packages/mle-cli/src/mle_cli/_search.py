@@ -1,11 +1,16 @@
-"""The search side of a hyperparameter search: strategy and hyper log (mle-search)."""
+"""The search side of a hyperparameter search: strategy, loop and hyper log (mle-search)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._layout import ExperimentDir
+from ._plan import seeds_for
+from ._spec import ExperimentSpec
+
+if TYPE_CHECKING:
+    from mle_search import SearchLoop
 
 
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
@@ -55,54 +60,29 @@ def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Pat
     return max(candidates)[2] if candidates else None
 
 
-class SearchSession:
-    """A strategy resumed from the hyper log, plus the log it appends to."""
+def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
+    """The mle-search loop of the experiment's search: its strategy, budget, seeds and hyper
+    log (not yet restored: see :meth:`SearchLoop.restore`)."""
+    from mle_search import HyperLog, SearchLoop
 
-    def __init__(self, exp: ExperimentDir, search: dict[str, Any]) -> None:
-        from mle_search import HyperLog
+    search = dict(spec.search or {})
+    return SearchLoop(
+        build_strategy(search),
+        budget=spec.budget,
+        seeds=seeds_for(spec),
+        batch_size=max(1, int(search.get("num_iter_per_batch") or 1)),
+        log=HyperLog(hyper_log_path(exp, search)),
+        annotate=lambda trial: {"config_id": f"p{trial.id:04d}"},
+    )
 
-        self.search = search
-        self.strategy = build_strategy(search)
-        self.log = HyperLog(hyper_log_path(exp, search))  # already .jsonl: no warning
-        self.records = list(self.log.read())
-        # reload_log: the evaluations of an earlier experiment's search inform this one
-        # (grid skips its points, SMBO refits on them); they count against neither budget.
-        prior = search.get("reload_from")
-        earlier = list(HyperLog(Path(prior)).read()) if prior else []
-        if earlier or self.records:
-            self.strategy.resume_from(earlier + self.records)
 
-    def told(self) -> set[int]:
-        """Proposal numbers already in the hyper log."""
-        out: set[int] = set()
-        for rec in self.records:
-            idx = rec.get("id")
-            if isinstance(idx, int):
-                out.add(idx)
-        return out
+def read_hyper_log(path: Path) -> list[dict[str, Any]]:
+    """The records of a hyper log; a trial logged again (``--retry-failed``) counts once, as
+    its latest record."""
+    from mle_search import HyperLog
 
-    def ask(self) -> dict[str, Any] | None:
-        """One new proposal; None when there is none now (see :attr:`exhausted`)."""
-        got = self.strategy.ask(1)
-        return dict(got[0]) if got else None
-
-    @property
-    def exhausted(self) -> bool:
-        return bool(getattr(self.strategy, "exhausted", False))
-
-    def tell(
-        self,
-        index: int,
-        params: dict[str, Any],
-        scores: list[float | None],
-        batch: int,
-        **extra: Any,
-    ) -> Any:
-        """Report proposal ``index``'s per-seed scores and append it to the hyper log."""
-        evs = self.strategy.tell([params], [scores])
-        self.log.append(evs[0].params, scores, id=index, batch=batch, extra=extra)
-        return evs[0]
-
-    def best(self) -> Any | None:
-        got = self.strategy.best(1)
-        return got[0] if got else None
+    by_id: dict[Any, dict[str, Any]] = {}
+    for i, rec in enumerate(HyperLog(path).read()):
+        tid = rec.get("id")
+        by_id[tid if isinstance(tid, int) else f"line{i}"] = dict(rec)
+    return list(by_id.values())

@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import json
-import re
 import shutil
 import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._layout import ExperimentDir, append_jsonl, write_json
+from ._layout import ExperimentDir, write_json
 from ._plan import PlannedJob, config_updates
 from ._pyenv import choose_python
 from ._spec import ExperimentSpec
 from ._state import STATUS_FILE
 from .errors import UsageError
 
+if TYPE_CHECKING:
+    from mle_scheduler import Backend, JobSpec, Resources
+
 #: single_job_args keys the CLI handles itself (not scheduler resources)
 CLI_JOB_KEYS = ("log_file", "err_file", "env_name", "use_conda_venv", "venv_path")
 
 
-def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Any:
+def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Resources:
     """mle-scheduler Resources for ``single_job_args`` (unknown keys: one-line error)."""
     from mle_scheduler import Resources
 
@@ -34,25 +35,11 @@ def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Any
     return Resources.from_dict(data, where="single_job_args")
 
 
-def make_backend(name: str) -> Any:
+def make_backend(name: str) -> Backend:
     """The mle-scheduler backend called ``name``."""
     from mle_scheduler import get_backend
 
     return get_backend(name)
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "experiment"
-
-
-def new_experiment_root(spec: ExperimentSpec, name: str | None) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = spec.experiment_dir / f"{stamp}_{_slug(name or spec.project_name)}"
-    root, i = base, 1
-    while root.exists():
-        root = base.with_name(f"{base.name}-{i}")
-        i += 1
-    return root
 
 
 def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> dict[str, Any]:
@@ -112,6 +99,7 @@ def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
 def write_job_configs(exp: ExperimentDir, spec: ExperimentSpec, jobs: list[PlannedJob]) -> None:
     """Write each job's resolved training config (once per config key), then the job rows."""
     from mle_config import load_config
+    from mle_scheduler import append_jsonl
 
     written: set[str] = set()
     for job in jobs:
@@ -123,8 +111,7 @@ def write_job_configs(exp: ExperimentDir, spec: ExperimentSpec, jobs: list[Plann
         cfg = base.with_updates(updates) if updates else base
         write_json(path, cfg.to_dict())
         written.add(job.config_key)
-    for job in jobs:
-        append_jsonl(exp.jobs, job.to_record())
+    append_jsonl(exp.jobs, [job.to_record() for job in jobs])  # one write for all rows
 
 
 class SpecFactory:
@@ -137,7 +124,7 @@ class SpecFactory:
         self.base_name = str(self.job_args.get("job_name") or marker.get("project_name") or "mle")
         self.python = str(marker.get("python_executable") or sys.executable)
 
-    def __call__(self, job: PlannedJob) -> Any:
+    def __call__(self, job: PlannedJob) -> JobSpec:
         from mle_scheduler import JobSpec
 
         run_dir = self.exp.run_dir(job.job_id)
@@ -162,7 +149,3 @@ class SpecFactory:
             resources=resources_from(self.job_args, f"{self.base_name}-{job.job_id}"),
             status_file=run_dir / STATUS_FILE,
         )
-
-
-def dump_json(data: Any) -> str:
-    return json.dumps(data, indent=2, default=str)

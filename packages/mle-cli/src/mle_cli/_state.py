@@ -1,21 +1,31 @@
-"""What became of each job, from the facts on disk.
+"""What became of each job, from the facts on disk: one state model for ``mle status`` and
+``mle results``.
 
-The truth about a finished job is the wrapper's status file in its run folder (exit code);
-``events.jsonl`` (append-only, written by ``mle run``) adds what only the driver knows:
-submitted, cancelled, timed out, lost.
+A job's state is a :class:`mle_scheduler.JobState` value (``queued``, ``running``, ``done``,
+``failed``, ``cancelled``, ``timeout``, ``lost``) or one of two that only the driver knows:
+``pending`` (planned, never handed to the backend) and ``orphaned`` (handed to the backend by
+a driver that no longer runs, not known to be running: ``mle resume`` follows it again). The
+truth about a finished job is the wrapper's status file in its run folder (exit code);
+``events.jsonl`` (written by the driver from the queue's events) adds submitted, cancelled,
+timed out, lost, and the driver's own verdicts (a run that exited 0 without its score failed).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._layout import ExperimentDir, append_jsonl, read_jsonl
+from ._layout import ExperimentDir
 from ._plan import PlannedJob
 
 STATUS_FILE = "job-status.json"
+PENDING = "pending"
+ORPHANED = "orphaned"
 FINAL = ("done", "failed", "cancelled", "timeout", "lost")
+_WAITING = ("submitted", "queued", "retrying")
 
 
 @dataclass(frozen=True)
@@ -31,19 +41,43 @@ class JobView:
     message: str | None = None
 
 
+@dataclass(frozen=True)
+class ExperimentStatus:
+    """Every job's state plus what the experiment as a whole is doing."""
+
+    jobs: list[JobView]
+    driver_pid: int | None  # the running driver (-1: runs, cannot be named), None: none runs
+    planned: int  # jobs the experiment will run in all (a search's budget x seeds)
+    search_end: str | None = None  # why a search proposed no more trials (None: not ended)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        """``3 done, 1 running (of 8 planned)``; a search that ended early says why."""
+        text = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items())) or "none"
+        if self.search_end and "budget" not in self.search_end:
+            return f"{text} ({self.search_end})"
+        if self.planned != len(self.jobs):
+            return f"{text} (of {self.planned} planned)"
+        return text
+
+
 def events_path(exp: ExperimentDir) -> Path:
     return exp.root / "events.jsonl"
 
 
-def record_event(exp: ExperimentDir, job_id: str, state: str, **extra: Any) -> None:
-    append_jsonl(events_path(exp), {"job_id": job_id, "state": state, **extra})
-
-
 def read_jobs(exp: ExperimentDir) -> list[PlannedJob]:
     """The job table, first occurrence of each job id wins."""
+    from mle_scheduler import iter_jsonl
+
     seen: dict[str, PlannedJob] = {}
-    for rec in read_jsonl(exp.jobs):
-        job = PlannedJob.from_record(rec)
+    for rec in iter_jsonl(exp.jobs):
+        try:
+            job = PlannedJob.from_record(rec)
+        except (KeyError, TypeError, ValueError):  # a damaged row: name it, keep the rest
+            warnings.warn(
+                f"{exp.jobs}: skipped a row that is not a job: {rec!r:.120}", stacklevel=2
+            )
+            continue
         seen.setdefault(job.job_id, job)
     return list(seen.values())
 
@@ -52,47 +86,63 @@ def status_path(exp: ExperimentDir, job_id: str) -> Path:
     return exp.run_dir(job_id) / STATUS_FILE
 
 
-def _read_status(path: Path) -> dict[str, Any] | None:
-    from mle_scheduler import read_status
-
-    rec = read_status(path)
-    if rec is None:
-        return None
-    return {"start": rec.start, "end": rec.end, "exit_code": rec.exit_code}
+def _alive_here(rec: Any) -> bool:
+    """The job's wrapper process still runs on this host (checked by pid and start time)."""
+    ref = rec.process
+    return bool(ref is not None and rec.host in (None, socket.gethostname()) and ref.alive())
 
 
-def job_views(exp: ExperimentDir, jobs: list[PlannedJob] | None = None) -> list[JobView]:
-    """Every planned job with its state: done / failed / running / queued / cancelled / ..."""
+def _state_of(st: Any, ev: dict[str, Any], driver_runs: bool) -> str:
+    state = str(ev.get("state", PENDING))
+    if st is not None and st.exit_code is not None:
+        if state in ("timeout", "cancelled") or (state == "failed" and ev.get("verdict")):
+            return state  # the driver knows more than the exit code
+        return "done" if st.exit_code == 0 else "failed"
+    if state in ("done", "failed"):
+        return "lost"  # the run folder lost its record: nothing proves the job ran
+    if state in FINAL:
+        return state
+    if st is None and state == PENDING:
+        return PENDING
+    if driver_runs:
+        return "running" if st is not None else "queued"
+    if st is not None and _alive_here(st):
+        return "running"  # its driver died, the job did not
+    return ORPHANED
+
+
+def job_views(
+    exp: ExperimentDir, jobs: list[PlannedJob] | None = None, driver_runs: bool | None = None
+) -> list[JobView]:
+    """Every planned job with its state (see the module docstring)."""
+    from mle_scheduler import iter_jsonl, read_status
+
+    from ._lock import running_driver
+
     jobs = read_jobs(exp) if jobs is None else jobs
+    if driver_runs is None:
+        driver_runs = running_driver(exp) is not None
     last: dict[str, dict[str, Any]] = {}
-    for ev in read_jsonl(events_path(exp)):
-        last[str(ev.get("job_id"))] = ev
+    for ev in iter_jsonl(events_path(exp)):
+        key = ev.get("job_id", ev.get("key"))
+        if isinstance(key, str):
+            last[key] = ev
     views: list[JobView] = []
     for job in jobs:
-        run_dir = exp.run_dir(job.job_id)
-        st = _read_status(status_path(exp, job.job_id))
+        st = read_status(status_path(exp, job.job_id))
         ev = last.get(job.job_id, {})
-        state = str(ev.get("state", "pending"))
         code = ev.get("exit_code")
+        if st is not None and st.exit_code is not None:
+            code = st.exit_code
         message = ev.get("message")
-        if st is not None and st["exit_code"] is not None:
-            code = st["exit_code"]
-            if state not in ("timeout", "cancelled"):
-                state = "done" if code == 0 else "failed"
-        elif st is None and state in ("done", "failed"):
-            state = "lost"  # the run folder lost its record: nothing proves the job ran
-        elif st is not None and state in ("pending", "queued", "submitted"):
-            state = "running"
-        elif state in ("submitted", "retrying"):
-            state = "queued"
         views.append(
             JobView(
                 job=job,
-                state=state,
+                state=_state_of(st, ev, driver_runs),
                 exit_code=code if isinstance(code, int) else None,
-                run_dir=run_dir,
-                start=st["start"] if st else None,
-                end=st["end"] if st else None,
+                run_dir=exp.run_dir(job.job_id),
+                start=st.start if st else None,
+                end=st.end if st else None,
                 message=message if isinstance(message, str) else None,
             )
         )
@@ -104,3 +154,28 @@ def counts(views: list[JobView]) -> dict[str, int]:
     for v in views:
         out[v.state] = out.get(v.state, 0) + 1
     return out
+
+
+def search_end(exp: ExperimentDir) -> str | None:
+    """Why the experiment's search proposed no more trials (the driver's last word), or None."""
+    from mle_scheduler import iter_jsonl
+
+    reason = None
+    for ev in iter_jsonl(events_path(exp)):
+        if ev.get("search") == "ended":
+            reason = str(ev.get("reason") or "ended")
+    return reason
+
+
+def experiment_status(exp: ExperimentDir) -> ExperimentStatus:
+    """What ``mle status`` shows: every job's state, the driver, the plan, a search's end."""
+    from ._lock import driver_pid
+
+    marker = exp.read_marker()
+    pid = driver_pid(exp)
+    views = job_views(exp, driver_runs=pid is not None)
+    planned = len(views)
+    if marker.get("budget") and marker.get("search"):
+        planned = int(marker["budget"]) * int(marker.get("num_seeds") or 1)
+    end = search_end(exp) if marker.get("search") else None
+    return ExperimentStatus(views, pid, planned, end, counts(views))
