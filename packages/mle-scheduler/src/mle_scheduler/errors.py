@@ -1,6 +1,7 @@
 """Exceptions raised by mle-scheduler.
 
-Every error derives from :class:`SchedulerError`; each subclass also inherits the builtin that fits,
+Every error derives from :class:`MleSchedulerError` (also importable under its first name,
+:class:`SchedulerError`); each subclass also inherits the builtin that fits,
 so ``except ValueError`` keeps working for callers that do not know this package.
 """
 
@@ -11,6 +12,7 @@ __all__ = [
     "BackendUnavailableError",
     "JobSpecError",
     "MissingDependencyError",
+    "MleSchedulerError",
     "QueueError",
     "ResourceError",
     "SchedulerError",
@@ -19,8 +21,12 @@ __all__ = [
 ]
 
 
-class SchedulerError(Exception):
-    """Root of all mle-scheduler errors."""
+class MleSchedulerError(Exception):
+    """Root of all mle-scheduler errors (named like the other packages' roots)."""
+
+
+#: the root's first name, kept for existing callers
+SchedulerError = MleSchedulerError
 
 
 class ResourceError(SchedulerError, ValueError):
