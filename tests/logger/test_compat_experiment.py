@@ -247,3 +247,22 @@ def test_v02_log_config_prints_and_needs_use_tboard(
     mle.log.close()
     assert capsys.readouterr().out.split() == ["step_counter", "integral", "1", "99"]
     assert opened == []
+
+
+def test_device_config_sets_the_jobs_environment(
+    v03: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("XLA_FLAGS", "CUDA_VISIBLE_DEVICES", "XLA_PYTHON_CLIENT_PREALLOCATE"):
+        monkeypatch.setenv(var, "before")  # restored after the test
+    argv = ["-config", str(v03), "-exp_dir", str(tmp_path / "r")]
+    mle = MLExperiment(argv=argv, device_config={"num_devices": 2, "device_type": "cpu"})
+    mle.log.close()
+    import os
+
+    assert os.environ["XLA_FLAGS"] == "--xla_force_host_platform_device_count=2"
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3")  # the GPU the scheduler gave this job
+    mle = MLExperiment(argv=argv, device_config={"num_devices": 1, "device_type": "gpu"})
+    mle.log.close()
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == "3"  # never widened to GPUs of other jobs
+    assert os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"

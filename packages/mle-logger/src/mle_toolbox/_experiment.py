@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ._seeding import device_name, set_random_seeds
+from ._seeding import device_name, get_os_env_ready, set_random_seeds
 
 R = TypeVar("R")
 _DEFAULT_LOG_CONFIG = {"time_to_track": ["num_updates"], "what_to_track": ["loss"]}
@@ -197,11 +197,14 @@ class MLExperiment:
         return self.experiment_dir
 
     def setup(self) -> None:
-        """Seed the random number generators, open ``self.log`` and load ``model_ckpt``."""
+        """Apply ``device_config``, seed the random number generators, open ``self.log`` and
+        load ``model_ckpt``."""
         from mle_logger._legacy_logger import MLELogger
 
         self.seed_id = int(self.train_config.seed_id)
         self.log_config.seed_id = self.seed_id
+        if self.device_config is not None:
+            get_os_env_ready(**self.device_config)
         self.rng = set_random_seeds(self.seed_id, return_key=self.create_jax_prng)
         self.log = MLELogger(**self.log_config)
         self.experiment_dir = str(self.log.experiment_dir)

@@ -78,4 +78,35 @@ def set_random_seeds(seed_id: int | None, return_key: bool = False, verbose: boo
     return None
 
 
-__all__ = ["device_name", "set_random_seeds"]
+def get_os_env_ready(
+    num_devices: int = 1,
+    mem_prealloc_bool: bool = False,
+    mem_prealloc_frac: float = 0.9,
+    device_type: str = "cpu",
+) -> None:
+    """Apply a training config's ``device_config`` to this job's environment, as the original.
+
+    ``"cpu"``: XLA sees ``num_devices`` host devices and no GPU. ``"gpu"``: XLA memory
+    preallocation as asked; ``CUDA_VISIBLE_DEVICES`` becomes ``0..num_devices-1`` only when the
+    scheduler has not set it already (it names the GPUs this job was given).
+    """
+    if device_type == "cpu":
+        os.environ["XLA_FLAGS"] = f"--xla_force_host_platform_device_count={int(num_devices)}"
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+    elif device_type == "gpu":
+        os.environ.setdefault(
+            "CUDA_VISIBLE_DEVICES", ",".join(str(i) for i in range(int(num_devices)))
+        )
+        os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "true" if mem_prealloc_bool else "false"
+        os.environ["XLA_PYTHON_CLIENT_MEM_FRACTION"] = f"{float(mem_prealloc_frac)}"
+        os.environ["TF_CUDNN_DETERMINISTIC"] = "1"
+    else:
+        from mle_logger import UnknownKeyError
+
+        raise UnknownKeyError(
+            f"device_config.device_type: expected 'cpu' or 'gpu', found {device_type!r} "
+            "(TPU set-up was Colab-only in the original and is not supported)"
+        )
+
+
+__all__ = ["device_name", "get_os_env_ready", "set_random_seeds"]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from mle_logger import DeepLogger
 
-from ._seeding import device_name, set_random_seeds
+from ._seeding import device_name, get_os_env_ready, set_random_seeds
 
 if TYPE_CHECKING:
     from mle_config import Config
@@ -49,4 +49,11 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module 'mle_toolbox.utils' has no attribute {name!r}")
 
 
-__all__ = ["DeepLogger", "MLELogger", "MLE_Logger", "get_configs_ready", "set_random_seeds"]
+__all__ = [
+    "DeepLogger",
+    "MLELogger",
+    "MLE_Logger",
+    "get_configs_ready",
+    "get_os_env_ready",
+    "set_random_seeds",
+]
