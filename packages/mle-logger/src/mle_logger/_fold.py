@@ -4,7 +4,8 @@ Two passes over the journal, each streamed line by line: the first learns the fi
 dtypes and length of every column, the second writes the rows into datasets of that final shape,
 ``CHUNK_ROWS`` rows at a time. The rows already in the HDF5 file are copied the same way. Memory
 therefore stays flat in the number of rows (one chunk, one journal line), where reading the
-whole log first would hold every value, as a Python object, at once.
+whole log first would hold every value, as a Python object, at once. A journal of at most 1 MiB
+keeps its parsed rows for the second pass instead of parsing them again.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ._storage import CHUNK_ROWS, atomic_write, read_meta_attrs, write_meta
 from .errors import LogFormatError, LogNotFoundError
 
 _PARTS = ("time", "stats")
+_CACHE_BYTES = 1 << 20  # journals up to this size keep their parsed rows between the passes
 _I64 = (-(2**63), 2**63 - 1)
 
 
@@ -149,8 +151,13 @@ def fold_file(
                         )
             plan = _Plan(n0, sources)
             reader = JournalReader(fh, jpath)
+            cached: list[Block] | None = []  # a short journal is parsed once, not twice
             for block in row_blocks(reader.records(), n0, meta, path):
                 plan.add(block)
+                if cached is not None:
+                    cached.append(block)
+                    if reader.size > _CACHE_BYTES:
+                        cached = None
             if tail is not None and tail[2]:
                 plan.add(tail)
             for part, names in zip(_PARTS, declare, strict=True):
@@ -175,11 +182,15 @@ def fold_file(
                             ds[a:b] = old[a:b].astype(dtype) if old is not None else np.nan
                         datasets[part][k] = ds
                 writer = _ChunkWriter(datasets, n0, path)
-                again = JournalReader(fh, jpath, limit=reader.size)  # the same records
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # warned in the first pass
-                    for block in row_blocks(again.records(), n0, {}, path):
+                if cached is not None:
+                    for block in cached:
                         writer.add(block)
+                else:
+                    again = JournalReader(fh, jpath, limit=reader.size)  # the same records
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # warned in the first pass
+                        for block in row_blocks(again.records(), n0, {}, path):
+                            writer.add(block)
                 if tail is not None and tail[2]:
                     writer.add(tail)
                 writer.flush()
