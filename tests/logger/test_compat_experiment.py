@@ -266,3 +266,17 @@ def test_device_config_sets_the_jobs_environment(
     mle.log.close()
     assert os.environ["CUDA_VISIBLE_DEVICES"] == "3"  # never widened to GPUs of other jobs
     assert os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "false"
+
+
+def test_extend_tracking_as_in_the_notebook(v03: Path, tmp_path: Path) -> None:
+    mle = MLExperiment(argv=["-config", str(v03), "-exp_dir", str(tmp_path / "r")])
+    mle.log.update({"num_epochs": 1}, {"train_loss": 1.0, "test_loss": 1.0})
+    mle.log.extend_tracking(["meta_loss", "ep_return"])
+    assert mle.log.stats_log.what_to_track == ["train_loss", "test_loss", "meta_loss", "ep_return"]
+    assert "num_epochs" in mle.log.stats_log.time_to_track
+    mle.log.update({"num_epochs": 2}, {"train_loss": 0.5, "test_loss": 0.5, "meta_loss": 2.0})
+    assert mle.log.stats_log.stats_tracked["meta_loss"][1] == 2.0
+    mle.log.close()
+    loaded = load_log(tmp_path / "r")
+    assert np.isnan(loaded.stats.meta_loss[0]) and loaded.stats.meta_loss[1] == 2.0
+    assert np.isnan(loaded.stats.ep_return).all()
