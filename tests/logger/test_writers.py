@@ -125,3 +125,41 @@ def test_a_file_system_without_locks_warns_and_still_logs(
     with pytest.warns(LogWriteWarning, match="nolock"), Logger(exp_dir) as log:
         log.update(stats={"x": 1.0})
     assert load_log(exp_dir).stats.x.tolist() == [1.0]  # type: ignore[union-attr]
+
+
+FORK = textwrap.dedent(
+    """
+    import os, sys
+    from mle_logger import Logger, LogBusyError, load_log
+    exp = sys.argv[1]
+    log = Logger(exp, seed_id=0)
+    log.update(stats={"x": 1.0}, save=True)
+    pid = os.fork()
+    if pid == 0:
+        sys.exit(0)  # a normal exit runs the atexit finalizers of the forked copy
+    os.waitpid(pid, 0)
+    print("lock", (Path := __import__("pathlib").Path)(exp, "logs", "seed_0.lock").exists())
+    print("finished", load_log(exp).finished)
+    try:
+        Logger(exp, seed_id=0, reload=True)
+        print("second", "ok")
+    except LogBusyError:
+        print("second", "busy")
+    log.update(stats={"x": 2.0})
+    log.close()
+    print("rows", load_log(exp).stats.x.tolist())
+    """
+)
+
+
+def test_a_forked_child_that_exits_leaves_its_parents_log_and_lock_alone(exp_dir: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", FORK, str(exp_dir)], capture_output=True, text=True, check=True
+    )
+    lines = dict(line.split(" ", 1) for line in out.stdout.splitlines())
+    assert lines == {
+        "lock": "True",
+        "finished": "False",
+        "second": "busy",
+        "rows": "[1.0, 2.0]",
+    }, out.stdout + out.stderr

@@ -28,6 +28,7 @@ class WriterLock:
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
         self._fd: int | None = fd
+        self._pid = os.getpid()
 
     @property
     def held(self) -> bool:
@@ -37,8 +38,9 @@ class WriterLock:
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        with contextlib.suppress(OSError):  # still locked: a taker that opened it retries
-            self.path.unlink(missing_ok=True)
+        if self._pid == os.getpid():  # a forked child shares the lock: only its owner removes it
+            with contextlib.suppress(OSError):  # still locked: a taker that opened it retries
+                self.path.unlink(missing_ok=True)
         os.close(fd)
 
 

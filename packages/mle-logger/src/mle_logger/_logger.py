@@ -183,6 +183,7 @@ class _Writer:
         self.on_close: list[Any] = []
         self.side_errors: list[str] = []  # failed checkpoints, figures, extras
         self.lock: WriterLock | None = None  # released when the log is finished
+        self.pid = os.getpid()
         from . import _fold  # noqa: F401  (now, not in finish() at interpreter exit)
 
     def save(self) -> bool:
@@ -283,6 +284,8 @@ def _updater(values: Mapping[str, Any]) -> Callable[[dict[str, Any]], None]:
 
 
 def _finish_at_exit(writer: _Writer) -> None:
+    if writer.pid != os.getpid():  # a forked child exiting: the log is its parent's
+        return
     crashed = _unhandled_exception()
     try:
         writer.finish(not crashed, "unhandled exception" if crashed else None)
