@@ -160,3 +160,13 @@ def test_not_a_log_is_still_a_clear_error(tmp_path: Path) -> None:
         f.create_dataset("x", data=np.zeros(2))
     with pytest.raises(LogFormatError):
         load_log(path)
+
+
+def test_original_file_named_like_ours(tmp_path: Path) -> None:
+    (tmp_path / "logs").mkdir()
+    with h5py.File(tmp_path / "logs/seed_3.hdf5", "w") as f:  # mle-logging layout, our name
+        write_seed(f, "seed_3", LOSSES[3])
+    for path in (tmp_path, tmp_path / "logs/seed_3.hdf5"):
+        log = load_log(path)
+        assert isinstance(log, SeedLog) and log.seed_id == 3
+        assert log.stats.train_loss.tolist() == pytest.approx(LOSSES[3])
