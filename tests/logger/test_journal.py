@@ -126,3 +126,18 @@ def test_folding_a_long_journal_takes_memory_flat_in_its_rows(tmp_path: Path) ->
     log = load_log(tmp_path / "exp")
     assert log.n_rows == rows and log.stats.s9[-1] == (rows - 1) * 0.5 + 9  # type: ignore[union-attr]
     assert log.time.step.dtype.kind == "i"  # type: ignore[union-attr]
+
+
+def test_non_utf8_bytes_in_the_journal_are_one_skipped_line(exp_dir: Path) -> None:
+    log = Logger(exp_dir)
+    log.update(time={"step": 0}, stats={"v": 0.0}, save=True)
+    log._finalizer.detach()  # killed: the journal stays
+    log._w.journal.close()
+    assert log._w.lock is not None
+    log._w.lock.release()
+    with log._w.journal.path.open("ab") as fh:
+        fh.write(b"\xff\xfe garbage\n")
+        rec = {"i": 1, "n": 1, "time": {"step": [1]}, "stats": {"v": [1.0]}}
+        fh.write(json.dumps(rec).encode() + b"\n")
+    with pytest.warns(RuntimeWarning, match=r"seed_0\.journal:2: skipping a damaged"):
+        assert load_log(exp_dir).stats.v.tolist() == [0.0, 1.0]  # type: ignore[union-attr]
