@@ -134,12 +134,16 @@ def test_options_are_checked_and_named() -> None:
 
 
 def test_missing_scikit_optimize_gives_an_install_hint() -> None:
+    """The tree estimators need scikit-optimize; the GP is mle-search's own (scipy only)."""
     code = (
         "import sys; sys.modules['skopt'] = None\n"
         "from mle_search import Space, SMBOSearch, SearchDependencyError, make_strategy\n"
-        "space = Space.from_config({'integer': {'n': {'begin': 1, 'end': 3}}})\n"
+        "space = Space.from_config({'integer': {'n': {'begin': 1, 'end': 30}}})\n"
         "assert make_strategy('grid', space).ask(1)\n"
-        "try:\n    SMBOSearch(space)\nexcept SearchDependencyError as e:\n    print(e)\n"
+        "gp = SMBOSearch(space, n_initial_points=1)\n"
+        "gp.tell(gp.ask(1), [1.0]); assert gp.ask(1)\n"
+        "try:\n    SMBOSearch(space, base_estimator='RF')\n"
+        "except SearchDependencyError as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert 'pip install "mle-search[smbo]"' in out.stdout
@@ -180,3 +184,30 @@ def test_seed_grid_example_builds_a_grid() -> None:
     args = _seed_search_args("ode_grid_search.yaml")
     search = make_strategy(args["search_type"], args["params_to_search"])
     assert [p["train_config.x_0"] for p in search.ask(20)] == [float(i) for i in range(1, 11)]
+
+
+def test_gp_keeps_its_kernel_fit_while_the_data_grows_little(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Past 100 observations the kernel hyperparameters are re-tuned only once the data grew
+    by 2 % (a proposal at 500 observations then costs one Cholesky, not an optimization);
+    lies for pending points never re-tune."""
+    from mle_search import _gp
+
+    space = Space.from_config(
+        {"real": {"a": {"begin": 0.0, "end": 1.0}, "b": {"begin": 0, "end": 1}}}
+    )
+    rng = np.random.default_rng(0)
+    points = [{"a": float(a), "b": float(b)} for a, b in rng.uniform(size=(150, 2))]
+    records = [{"params": p, "scores": [(p["a"] - 0.3) ** 2 + p["b"]]} for p in points]
+    search = SMBOSearch(space, seed=0, acq_function="EI").resume_from(records)
+    calls: list[int] = []
+    real = _gp._neg_lml
+    monkeypatch.setattr(_gp, "_neg_lml", lambda *a: calls.append(1) or real(*a))
+    (p,) = search.ask(1)
+    search.tell([p], [1.0])  # 151 < 1.02 * 150: refit without tuning
+    pending = search.ask(2)  # the second comes from a copy told a lie
+    assert calls == [] and len(pending) == 2
+    search.tell(pending, [1.0, 1.0])
+    search.tell(search.ask(1), [1.0])  # 154 >= 153: tuned again
+    assert calls

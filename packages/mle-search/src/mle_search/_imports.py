@@ -9,7 +9,10 @@ from .errors import SearchDependencyError
 
 __all__ = ["require"]
 
-_HINT = 'SMBO search needs scikit-optimize: pip install "mle-search[smbo]"'
+_HINT = (
+    "SMBO search needs the smbo extra (scipy; scikit-optimize for RF/ET/GBRT): "
+    'pip install "mle-search[smbo]"'
+)
 
 
 def require(module: str) -> ModuleType:

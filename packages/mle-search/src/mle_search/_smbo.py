@@ -1,4 +1,5 @@
-"""SMBO search on scikit-optimize's ``Optimizer``, with a constant liar for pending points."""
+"""SMBO search with a constant liar for pending points: our own GP (``_gp``) for
+``base_estimator="GP"``, scikit-optimize's ``Optimizer`` for the tree estimators."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ._gp import Dim, GPOptimizer
 from ._grid import GridSearch
 from ._imports import require
 from ._params import CategoricalParam, IntegerParam, RealParam
@@ -34,6 +36,11 @@ _OWN_KWARGS = (
 _MAX_TRIES = 1000
 #: Bound magnitude past which a real range is handed to skopt rescaled (float32 max ~3.4e38).
 _HUGE = 1e30
+#: optimizer_kwargs the own GP understands (the rest is scikit-optimize's, for RF/ET/GBRT)
+_GP_KWARGS = {
+    "acq_optimizer_kwargs": ("n_points", "n_restarts_optimizer"),
+    "acq_func_kwargs": ("xi", "kappa"),
+}
 
 
 class _Codec:
@@ -42,10 +49,9 @@ class _Codec:
     held fixed outside skopt."""
 
     def __init__(self, space: Space) -> None:
-        skopt_space = require("skopt.space")
         self.space = space
         self.free: list[int] = []
-        self.dims: list[Any] = []
+        self.specs: list[Dim] = []
         self._lookup: list[Sequence[Any] | None] = []
         self._scaled: dict[int, tuple[float, float]] = {}  # huge real ranges, see _scale
         for i, param in enumerate(space):
@@ -58,26 +64,36 @@ class _Codec:
                 if scaled is not None:
                     self._scaled[i] = scaled
                     low, high = (0.0, 1.0) if param.prior == "uniform" else scaled
-                    dim = skopt_space.Real(low, high, name=param.name)
+                    dim = Dim("real", low, high)
                 else:
-                    dim = skopt_space.Real(
-                        param.begin, param.end, prior=param.prior, name=param.name
-                    )
+                    dim = Dim("real", param.begin, param.end, param.prior)
             elif isinstance(param, IntegerParam) and isinstance(param.values, range):
-                dim = skopt_space.Integer(
-                    param.begin, param.end, prior=param.prior, name=param.name
-                )
+                dim = Dim("integer", param.begin, param.end, param.prior)
             else:
                 values = param.values
                 assert values is not None
                 lookup = values
                 if isinstance(param, CategoricalParam):
-                    dim = skopt_space.Categorical(list(range(len(values))), name=param.name)
+                    dim = Dim("categorical", n=len(values))
                 else:
-                    dim = skopt_space.Integer(0, len(values) - 1, name=param.name)
-            self.dims.append(dim)
+                    dim = Dim("integer", 0, len(values) - 1)
+            self.specs.append(dim)
             self._lookup.append(lookup)
         self._fixed = [p.discretize(2)[0] for p in space]  # only one-value ones are used
+
+    def skopt_dims(self) -> list[Any]:
+        """The dimensions as scikit-optimize's space objects."""
+        skopt_space = require("skopt.space")
+        out = []
+        for i, dim in zip(self.free, self.specs, strict=True):
+            name = self.space.params[i].name
+            if dim.kind == "real":
+                out.append(skopt_space.Real(dim.low, dim.high, prior=dim.prior, name=name))
+            elif dim.kind == "integer":
+                out.append(skopt_space.Integer(dim.low, dim.high, prior=dim.prior, name=name))
+            else:
+                out.append(skopt_space.Categorical(list(range(dim.n)), name=name))
+        return out
 
     def encode(self, key: Key) -> list[Any]:
         out = []
@@ -139,6 +155,36 @@ def _scale(param: RealParam) -> tuple[float, float] | None:
     if param.prior == "log-uniform":
         return math.log10(param.begin), math.log10(param.end)
     return 0.0, scale
+
+
+def _gp_options(extra: Mapping[str, Any], acq_optimizer: str) -> dict[str, Any]:
+    """The own GP's settings from ``optimizer_kwargs`` (SearchConfigError for the rest)."""
+    if acq_optimizer not in ("auto", "sampling", "lbfgs"):
+        raise SearchConfigError(
+            f"smbo: expected acq_optimizer to be one of auto, sampling, lbfgs, found "
+            f"{acq_optimizer!r}"
+        )
+    out: dict[str, Any] = {}
+    allowed = ", ".join(f"{k} ({'/'.join(v)})" for k, v in _GP_KWARGS.items())
+    for key, value in extra.items():
+        subkeys = _GP_KWARGS.get(key)
+        bad = (
+            key
+            if subkeys is None or not isinstance(value, Mapping)
+            else next((k for k in value if k not in subkeys), None)
+        )
+        if bad is not None:
+            raise SearchConfigError(
+                f"smbo: optimizer_kwargs {bad!r} is not used by base_estimator GP (mle-search's "
+                f"own GP takes {allowed}; other keys are scikit-optimize's, for RF/ET/GBRT)"
+            )
+        for sub, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                raise SearchConfigError(
+                    f"smbo: expected optimizer_kwargs {key}.{sub} to be a number >= 0, found {v!r}"
+                )
+            out[sub] = v
+    return out
 
 
 def _identical(a: object, b: object) -> bool:
@@ -215,16 +261,28 @@ class SMBOSearch(Strategy):
         self.acq_optimizer = "sampling" if estimator == "GBRT" else acq_optimizer
         self.liar = liar
         self._extra = extra
-        self._skopt = require("skopt")
+        if estimator == "GP":
+            self._gp_options = _gp_options(extra, self.acq_optimizer)
+            require("scipy.optimize")
+        else:
+            self._skopt = require("skopt")
         self._codec = _Codec(space)
         self._rng = np.random.default_rng(self.seed)
         self._size = space.size
-        self._opt: Any = self._optimizer(self.seed) if self._codec.dims else None
+        self._opt: Any = self._optimizer(self.seed) if self._codec.specs else None
         self._stale = False  # observations told without a model fit
         self._n_ok = 0
 
     # -- skopt plumbing -------------------------------------------------------------------
     def _optimizer(self, random_state: int | None) -> Any:
+        if self.base_estimator == "GP":
+            return GPOptimizer(
+                self._codec.specs,
+                acq_func=self.acq_function,
+                acq_optimizer=self.acq_optimizer,
+                random_state=random_state,
+                **self._gp_options,
+            )
         estimator: Any = self.base_estimator
         if estimator == "GBRT":
             from ._gbrt import QuantileGBRT
@@ -234,7 +292,7 @@ class SMBOSearch(Strategy):
             warnings.simplefilter("ignore")
             try:
                 return self._skopt.Optimizer(
-                    self._codec.dims,
+                    self._codec.skopt_dims(),
                     base_estimator=estimator,
                     n_initial_points=self.n_initial_points,
                     acq_func=self.acq_function,
@@ -255,7 +313,10 @@ class SMBOSearch(Strategy):
 
     def _liar_optimizer(self, lies: list[Key]) -> Any:
         """A fresh optimizer told every real observation plus a lie at each of ``lies``."""
-        opt = self._optimizer(int(self._rng.integers(2**31 - 1)))
+        seed = int(self._rng.integers(2**31 - 1))
+        if isinstance(self._opt, GPOptimizer):  # same kernel hyperparameters, no re-tuning
+            return self._opt.with_lies([self._codec.encode(k) for k in lies], self._lie(), seed)
+        opt = self._optimizer(seed)
         xs = list(self._opt.Xi) + [self._codec.encode(k) for k in lies]
         ys = list(self._opt.yi) + [self._lie()] * len(lies)
         opt.tell(xs, ys)
@@ -303,7 +364,12 @@ class SMBOSearch(Strategy):
                             liar = self._liar_optimizer(list(self._pending) + out)
                         elif unlied:
                             lies = [self._lie()] * len(unlied)
-                            liar.tell([self._codec.encode(k) for k in unlied], lies)
+                            xs = [self._codec.encode(k) for k in unlied]
+                            if isinstance(liar, GPOptimizer):
+                                liar.tell(xs, lies, fit=False)
+                                liar.refit(tune=False)
+                            else:
+                                liar.tell(xs, lies)
                             unlied = []
                         x = liar.ask()
                     key = self._codec.decode(x)
@@ -334,7 +400,11 @@ class SMBOSearch(Strategy):
                 self._stale = not fit
             elif fit and self._stale:
                 # nothing new, but the last observations were told unfitted: refit on a copy
-                self._opt = self._opt.copy(random_state=int(self._rng.integers(2**31 - 1)))
+                if isinstance(self._opt, GPOptimizer):
+                    self._opt.refit()
+                else:
+                    seed = int(self._rng.integers(2**31 - 1))
+                    self._opt = self._opt.copy(random_state=seed)
                 self._stale = False
 
     def _observe(self, items: list[tuple[Key, Evaluation]]) -> None:
