@@ -31,7 +31,7 @@ WRITER = textwrap.dedent(
 
 def test_reads_during_closes_and_reloads_see_every_row_once(tmp_path: Path) -> None:
     exp, started = tmp_path / "exp", tmp_path / "started"
-    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(exp), "150", str(started)])
+    proc = subprocess.Popen([sys.executable, "-c", WRITER, str(exp), "60", str(started)])
     try:
         deadline = time.monotonic() + 120
         while not started.exists():  # the first cycle closed: the log exists from here on
@@ -52,4 +52,4 @@ def test_reads_during_closes_and_reloads_see_every_row_once(tmp_path: Path) -> N
             proc.wait()
     assert not bad, f"{len(bad)} of {n_reads} reads lost or doubled rows: {bad[:5]}"
     final = load_log(exp)
-    assert final.finished and final.n_rows == 150 * 20  # type: ignore[union-attr]
+    assert final.finished and final.n_rows == 60 * 20  # type: ignore[union-attr]
