@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SIBLINGS = {"mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_cli"}
+SIBLINGS = {"mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_monitor", "mle_cli"}
 # library -> (local packages to install, modules that must import, siblings it may bring)
 LIBRARIES = {
     "mle-config": (["mle-config"], ["mle_config"], {"mle_config"}),
@@ -22,6 +22,11 @@ LIBRARIES = {
     ),
     "mle-scheduler": (["mle-scheduler"], ["mle_scheduler"], {"mle_scheduler"}),
     "mle-search": (["mle-search"], ["mle_search"], {"mle_search"}),
+    "mle-monitor": (
+        ["mle-scheduler", "mle-monitor"],
+        ["mle_monitor"],
+        {"mle_scheduler", "mle_monitor"},
+    ),
 }
 
 

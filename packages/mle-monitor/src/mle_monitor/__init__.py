@@ -1,0 +1,52 @@
+"""mle-monitor: the experiment registry (one SQLite file per user), a live terminal dashboard
+over it, and the seed statistics reports use to say which configurations really differ.
+
+>>> from mle_monitor import Registry
+>>> reg = Registry()  # ~/.local/share/mle/registry.db  # doctest: +SKIP
+>>> reg.update("experiments/20261202-050154_ode")  # writes its row  # doctest: +SKIP
+>>> [(r.id, r.state) for r in reg.list(project="ode")]  # doctest: +SKIP
+[('3f2a91c04b', 'done')]
+"""
+
+from .__about__ import __version__
+from ._folder import (
+    ExperimentDetail,
+    JobInfo,
+    find_experiment_folders,
+    inspect_experiment,
+    read_experiment,
+)
+from ._record import EXPERIMENT_STATES, FINAL_STATES, ExperimentRecord, experiment_id
+from ._registry import REGISTRY_ENV, Registry, default_registry_path
+from .errors import (
+    AmbiguousExperimentError,
+    ExperimentFolderError,
+    ExperimentNotFoundError,
+    MleMonitorError,
+    RegistryError,
+    RegistryWarning,
+    StatsInputError,
+)
+
+__all__ = [
+    "EXPERIMENT_STATES",
+    "FINAL_STATES",
+    "REGISTRY_ENV",
+    "AmbiguousExperimentError",
+    "ExperimentDetail",
+    "ExperimentFolderError",
+    "ExperimentNotFoundError",
+    "ExperimentRecord",
+    "JobInfo",
+    "MleMonitorError",
+    "Registry",
+    "RegistryError",
+    "RegistryWarning",
+    "StatsInputError",
+    "__version__",
+    "default_registry_path",
+    "experiment_id",
+    "find_experiment_folders",
+    "inspect_experiment",
+    "read_experiment",
+]

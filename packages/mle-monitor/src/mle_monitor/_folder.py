@@ -1,0 +1,388 @@
+"""Read an experiment folder (the truth) into a registry record and a per-job view.
+
+The file names are those of :mod:`mle_config.layout` (repeated here because mle-monitor
+depends on no sibling but mle-scheduler; a test checks that both lists agree). Nothing here
+writes to the folder, so a read-only (shared) experiment can be inspected.
+
+A job's state comes from the queue events the driver appends (``events.jsonl``); when no
+driver runs, an unfinished job is judged by its wrapper's status file (exit code) instead.
+The experiment's state:
+
+- ``running``: a driver holds ``driver.lock``;
+- the last ``{"experiment": STATE}`` record of ``events.jsonl``, when no job event follows it
+  (a driver may say how it ended: ``interrupted`` after Ctrl-C, ``cancelled`` by ``mle cancel``);
+- otherwise ``interrupted`` when a job is unfinished (the driver was killed), ``cancelled``
+  when a job was cancelled, ``failed`` when a job failed (or timed out, or was lost), else
+  ``done``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+import os
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePath
+from typing import Any
+
+from ._record import EXPERIMENT_STATES, ExperimentRecord
+from .errors import ExperimentFolderError
+
+__all__ = [
+    "EXPERIMENT_MARKER",
+    "ExperimentDetail",
+    "JobInfo",
+    "find_experiment_folders",
+    "inspect_experiment",
+    "read_experiment",
+]
+
+# -- names of mle_config.layout ------------------------------------------------------------
+EXPERIMENT_MARKER = "mle-experiment.json"
+RESOLVED_CONFIG = "experiment.resolved.json"
+JOBS_TABLE = "jobs.jsonl"
+EVENTS_LOG = "events.jsonl"
+HYPER_LOG = "hyper_log.jsonl"
+REPRO_RECORD = "reproducibility.json"
+RESULTS = "results.json"
+RUNS_DIR = "runs"
+DRIVER_LOCK = "driver.lock"
+RUN_STATUS_FILE = "job-status.json"
+
+FAILED_STATES = ("failed", "timeout", "lost")
+JOB_FINAL = ("done", "cancelled", *FAILED_STATES)
+_WAITING = {"submitted": "queued", "queued": "queued", "retrying": "queued"}
+
+
+def hyper_log_name(hyperlog_fname: str) -> str:
+    """As :func:`mle_config.layout.hyper_log_name`: the base name, suffix made ``.jsonl``."""
+    name = PurePath(hyperlog_fname).name
+    if not name.endswith(".jsonl"):
+        name = PurePath(name).stem + ".jsonl"
+    return name
+
+
+@dataclass(frozen=True)
+class JobInfo:
+    """One job of an experiment as the monitor shows it."""
+
+    job_id: str
+    state: str  # a JobState value, or "pending" (not yet submitted) / "orphaned"
+    config_id: str | None = None
+    seed: int | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    exit_code: int | None = None
+    start: float | None = None
+    end: float | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentDetail:
+    """Everything the dashboard shows about one experiment."""
+
+    record: ExperimentRecord
+    jobs: list[JobInfo]
+    counts: dict[str, int]
+    first_event: float | None
+    err_file: str
+    maximize: bool | None
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.record.folder)
+
+    @property
+    def finished_jobs(self) -> int:
+        return sum(n for s, n in self.counts.items() if s in JOB_FINAL)
+
+    def eta(self, now: float | None = None) -> float | None:
+        """Seconds until every planned job is final, at the pace so far (None: unknown)."""
+        now = time.time() if now is None else now
+        done = self.finished_jobs
+        left = self.record.jobs_total - done
+        if self.first_event is None or done == 0 or left <= 0 or self.record.state != "running":
+            return 0.0 if left <= 0 and done else None
+        return (now - self.first_event) / done * left
+
+    def failures(self, n: int = 3) -> list[JobInfo]:
+        """The last ``n`` jobs that failed, timed out or were lost (latest last)."""
+        bad = [j for j in self.jobs if j.state in FAILED_STATES]
+        bad.sort(key=lambda j: j.end or 0.0)
+        return bad[-n:] if n > 0 else []
+
+    def stderr_tail(self, job: JobInfo, lines: int = 3) -> list[str]:
+        """The last ``lines`` non-empty lines of the job's stderr file ([] when absent)."""
+        return tail_lines(self.folder / RUNS_DIR / job.job_id / self.err_file, lines)
+
+
+def tail_lines(path: Path, lines: int, max_bytes: int = 8192) -> list[str]:
+    """The last ``lines`` non-empty lines of a text file, reading at most ``max_bytes``."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - max_bytes))
+            data = fh.read()
+    except OSError:
+        return []
+    text = data.decode("utf-8", "replace")
+    return [ln.rstrip() for ln in text.splitlines() if ln.strip()][-lines:]
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _iter_jsonl(path: Path) -> list[dict[str, Any]]:
+    from mle_scheduler import iter_jsonl  # torn lines are skipped with one warning
+
+    return list(iter_jsonl(path))
+
+
+def driver_runs(folder: Path) -> bool:
+    """True while a driver holds the experiment's lock (checked read-only, never written)."""
+    try:
+        fh = open(folder / DRIVER_LOCK, encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        return False
+    with fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        return False
+
+
+def _epoch(text: object) -> float | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()  # naive: the host's local time
+    except ValueError:
+        return None
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return float(value)
+    return None
+
+
+def _alive_here(folder: Path, job_id: str) -> tuple[bool, Any]:
+    from mle_scheduler import read_status
+
+    st = read_status(folder / RUNS_DIR / job_id / RUN_STATUS_FILE)
+    if st is None:
+        return False, None
+    ref = st.process
+    here = st.host in (None, socket.gethostname())
+    return bool(st.exit_code is None and ref is not None and here and ref.alive()), st
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _job_state(
+    folder: Path, job_id: str, row: dict[str, Any], ev: dict[str, Any], running: bool
+) -> JobInfo:
+    state = str(ev.get("state", "pending"))
+    code = ev.get("exit_code")
+    start = end = None
+    if state not in JOB_FINAL and not running:
+        alive, st = _alive_here(folder, job_id)
+        if st is not None:
+            start, end = st.start, st.end
+            if st.exit_code is not None:
+                code, state = st.exit_code, "done" if st.exit_code == 0 else "failed"
+            else:
+                state = "running" if alive else "orphaned"
+        elif state != "pending":
+            state = "orphaned"
+    elif state in FAILED_STATES or state == "running":
+        t = _number(ev.get("time"))
+        start, end = (t, None) if state == "running" else (None, t)
+    state = _WAITING.get(state, state)
+    seed = row.get("seed")
+    return JobInfo(
+        job_id=job_id,
+        state=state,
+        config_id=_text(row.get("config_id")),
+        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        params=_dict(row.get("params")),
+        exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        start=start,
+        end=end,
+        message=_text(ev.get("message")),
+    )
+
+
+def _best_from_hyper_log(
+    folder: Path, search: dict[str, Any]
+) -> tuple[float | None, dict[str, Any] | None]:
+    name = hyper_log_name(str(search.get("hyperlog_fname") or HYPER_LOG))
+    maximize = bool(search.get("maximize_objective", False))
+    best: tuple[float, dict[str, Any]] | None = None
+    for rec in _iter_jsonl(folder / name):
+        score = _number(rec.get("score"))
+        params = rec.get("params")
+        if score is None or not isinstance(params, dict):
+            continue
+        if best is None or (score > best[0] if maximize else score < best[0]):
+            best = (score, params)
+    return (None, None) if best is None else best
+
+
+def inspect_experiment(folder: str | os.PathLike[str]) -> ExperimentDetail:
+    """Read one experiment folder: its registry record plus every job's state.
+
+    Raises :class:`ExperimentFolderError` when ``folder`` has no readable experiment record.
+    Other damaged or missing files leave their fields empty.
+    """
+    root = Path(os.path.abspath(os.fspath(folder)))
+    marker = _read_json(root / EXPERIMENT_MARKER)
+    if marker is None:
+        raise ExperimentFolderError(
+            f"{root}: expected an mle experiment folder ({EXPERIMENT_MARKER}), found "
+            + ("a damaged record" if (root / EXPERIMENT_MARKER).exists() else "none")
+        )
+    repro = _read_json(root / REPRO_RECORD) or {}
+    running = driver_runs(root)
+    search = marker.get("search")
+    search = search if isinstance(search, dict) else None
+
+    table: dict[str, dict[str, Any]] = {}
+    for rec in _iter_jsonl(root / JOBS_TABLE):
+        jid = rec.get("job_id")
+        if isinstance(jid, str):
+            table.setdefault(jid, rec)
+    last: dict[str, dict[str, Any]] = {}
+    told: str | None = None  # the driver's own last word on the experiment
+    search_ended = False
+    first = last_time = None
+    for ev in _iter_jsonl(root / EVENTS_LOG):
+        t = _number(ev.get("time"))
+        if t is not None:
+            first = t if first is None else min(first, t)
+            last_time = t if last_time is None else max(last_time, t)
+        key = ev.get("job_id", ev.get("key"))
+        if isinstance(key, str):
+            last[key] = ev
+            told = None
+        elif ev.get("search") == "ended":
+            search_ended = True
+        elif ev.get("experiment") in EXPERIMENT_STATES:
+            told = str(ev["experiment"])
+
+    jobs: list[JobInfo] = []
+    counts: dict[str, int] = {}
+    for jid, row in table.items():
+        info = _job_state(root, jid, row, last.get(jid, {}), running)
+        jobs.append(info)
+        counts[info.state] = counts.get(info.state, 0) + 1
+
+    planned = len(jobs)
+    if search is not None and not search_ended:
+        budget, seeds = marker.get("budget"), marker.get("num_seeds") or 1
+        if isinstance(budget, int) and isinstance(seeds, int):
+            planned = max(planned, budget * seeds)
+    failed = sum(counts.get(s, 0) for s in FAILED_STATES)
+    unfinished = sum(n for s, n in counts.items() if s not in JOB_FINAL)
+    if running:
+        state = "running"
+    elif told is not None:
+        state = told
+    elif unfinished or not jobs or planned > len(jobs):
+        state = "interrupted"
+    elif counts.get("cancelled"):
+        state = "cancelled"
+    else:
+        state = "failed" if failed else "done"
+
+    score: float | None = None
+    params: dict[str, Any] | None = None
+    metric = None
+    results = _read_json(root / RESULTS) if state != "running" else None
+    if results is not None and isinstance(results.get("best"), dict):
+        best = results["best"]
+        score = _number(best.get("score_mean"))
+        params = _dict(best.get("params")) or None
+        metric = _text(results.get("metric"))
+    elif search is not None:
+        score, params = _best_from_hyper_log(root, search)
+        m = search.get("eval_score_type")
+        metric = m if isinstance(m, str) else None
+
+    git = _dict(repro.get("git"))
+    purpose = repro.get("purpose")
+    if not isinstance(purpose, str):
+        resolved = _read_json(root / RESOLVED_CONFIG) or {}
+        purpose = _dict(resolved.get("meta_job_args")).get("purpose")
+    started = _epoch(repro.get("created")) or _epoch(marker.get("created")) or first
+    job_args = _dict(marker.get("job_args"))
+    text = _text
+    record = ExperimentRecord.for_folder(
+        root,
+        project=text(marker.get("project_name")) or "",
+        purpose=text(purpose),
+        host=text(repro.get("host")),
+        backend=text(marker.get("backend")),
+        git_commit=text(git.get("commit")),
+        git_dirty=git.get("dirty") if isinstance(git.get("dirty"), bool) else None,
+        job_type=text(marker.get("job_type")),
+        state=state,
+        jobs_total=planned,
+        jobs_done=counts.get("done", 0),
+        jobs_failed=failed,
+        jobs_running=counts.get("running", 0),
+        started=started,
+        finished=None if state == "running" else last_time,
+        metric=metric,
+        best_score=score,
+        best_params=params,
+    )
+    maximize = bool(search.get("maximize_objective", False)) if search else None
+    if results is not None and isinstance(results.get("maximize"), bool):
+        maximize = results["maximize"]
+    return ExperimentDetail(
+        record=record,
+        jobs=jobs,
+        counts=counts,
+        first_event=first,
+        err_file=str(job_args.get("err_file") or "stderr.txt"),
+        maximize=maximize,
+    )
+
+
+def read_experiment(folder: str | os.PathLike[str]) -> ExperimentRecord:
+    """The registry record of one experiment folder (see the module docstring)."""
+    return inspect_experiment(folder).record
+
+
+_SKIP = {"node_modules", "__pycache__", "site-packages", "venv", RUNS_DIR}
+
+
+def find_experiment_folders(root: str | os.PathLike[str]) -> list[Path]:
+    """Every experiment folder at or below ``root`` (not looking inside experiment folders,
+    hidden folders or virtual environments), sorted by path."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(os.fspath(root)):
+        if EXPERIMENT_MARKER in filenames:
+            found.append(Path(os.path.abspath(dirpath)))
+            dirnames[:] = []
+        else:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP]
+    return sorted(found)
