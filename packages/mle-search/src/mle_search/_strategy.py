@@ -14,6 +14,8 @@ from .errors import SearchInputError, SearchStateError
 
 __all__ = ["Strategy"]
 
+_MAX_TRIES = 1000
+
 
 def check_seed(seed: object) -> int | None:
     if seed is None:
@@ -178,6 +180,29 @@ class Strategy(abc.ABC):
         """Give up proposing: ``exhausted`` becomes True, ``stalled`` keeps ``message``."""
         if self._stalled is None:
             self._stalled = message
+
+    def _random_free_key(
+        self, rng: np.random.Generator, out: Sequence[Key], who: str
+    ) -> Key | None:
+        """A random point (drawn from the priors) neither taken nor in ``out``; in a finite
+        space, any free point once draws keep repeating. None when there is none left (a
+        continuous space then stalls the strategy, ``who`` naming it)."""
+        for _ in range(_MAX_TRIES):
+            key = self.space.sample(rng)
+            if not self._taken(key) and key not in out:
+                return key
+        if self.space.size is None:  # a continuous space with (almost) no unseen floats left
+            self._stall(
+                f"{who}: {_MAX_TRIES} random draws in a row repeated earlier points; the space "
+                "has (almost) no new points left (a real range with fewer distinct floats "
+                "than the budget?)"
+            )
+            return None
+        from ._grid import GridSearch
+
+        grid = GridSearch(self.space)
+        left = [k for i in range(grid.size) if not self._taken(k := grid.point(i)) and k not in out]
+        return left[int(rng.integers(len(left)))] if left else None
 
     def _taken(self, key: Key) -> bool:
         return key in self._seen or key in self._pending
