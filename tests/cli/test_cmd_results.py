@@ -73,7 +73,7 @@ def test_inspecting_commands_write_nothing_into_the_experiment(
     try:
         for p in modes:  # read-only (root ignores it; the snapshot catches writes anyway)
             p.chmod(stat.S_IMODE(modes[p]) & ~0o222)
-        project.mle("status", str(exp))
+        assert "time limit per job: no limit" in project.mle("status", str(exp)).stdout
         project.mle("results", str(exp), "--json")
         project.mle("report", str(exp), "-d", str(tmp_path / "report"))
     finally:
@@ -90,9 +90,7 @@ def test_files_written_are_group_readable(finished: tuple[Project, Path]) -> Non
 
 
 @pytest.mark.parametrize("command", ["results", "status"])
-def test_output_to_a_closed_pipe_ends_quietly(
-    finished: tuple[Project, Path], command: str
-) -> None:
+def test_output_to_a_closed_pipe_ends_quietly(finished: tuple[Project, Path], command: str) -> None:
     _, exp = finished
     read, write = os.pipe()
     os.close(read)  # the reader is gone before the first line
@@ -135,11 +133,15 @@ def test_undecodable_event_log_lines_are_skipped_with_a_warning(
     assert "events.jsonl" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_a_row_appended_after_a_torn_line_is_kept(tmp_path: Path) -> None:
-    from mle_cli._layout import append_jsonl, read_jsonl
-
-    path = tmp_path / "jobs.jsonl"
-    path.write_text('{"job_id": "a"}\n{"job_id": "b", "con')  # the writer was killed mid-line
-    append_jsonl(path, {"job_id": "c"})
-    with pytest.warns(UserWarning, match="jobs.jsonl"):
-        assert [r["job_id"] for r in read_jsonl(path)] == ["a", "c"]
+def test_damaged_job_rows_are_skipped_and_named(
+    finished: tuple[Project, Path], tmp_path: Path
+) -> None:
+    project, exp = finished
+    copy = tmp_path / exp.name
+    shutil.copytree(exp, copy)
+    with (copy / "jobs.jsonl").open("a") as fh:  # a row missing fields, one of the wrong type
+        fh.write('{"job_id": "c009-s0"}\n{"job_id": "c9", "config_id": "c9", "seed": "zero"}\n')
+    for command in ("status", "results"):
+        res = project.mle(command, str(copy))
+        assert "c000-s0" in res.stdout or "c000" in res.stdout
+        assert res.stderr.count("jobs.jsonl") == 2 and "Traceback" not in res.stderr

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import Project, multi_yaml
+from cli_helpers import Project, grid_yaml, multi_yaml
 from mle_cli._layout import new_experiment_root
 
 
@@ -21,10 +21,18 @@ def test_dry_run_shows_name_time_limit_and_translated_config(project: Project) -
     out = project.mle("run", "exp.yaml", "--dry-run", "--name", "trial-7", "--verbose").stdout
     assert "_trial-7" in out.splitlines()[-1]  # the folder it would make
     limit = next(line for line in out.splitlines() if line.startswith("time limit per job:"))
-    assert "30h 0m" in limit or "0h 30m" in limit  # as the loaded schema understands it
+    assert limit.endswith("30h 0m")  # the original's "DD:HH:MM", as mle-config reads it
     config = out[out.index("{") : out.index("\n}\n") + 2]
     assert json.loads(config)["multi_experiment_args"]["num_seeds"] == 2
     assert project.experiments() == []
+
+
+def test_user_config_time_per_job_is_read_like_the_yamls(project: Project) -> None:
+    cfg = project.root / "user.yaml"
+    cfg.write_text('default_backend: local\nresources:\n  local:\n    time_per_job: "00:30:00"\n')
+    project.yaml("exp.yaml", multi_yaml(num_seeds=1))
+    out = project.mle("run", "exp.yaml", "--dry-run", env={"MLE_USER_CONFIG": str(cfg)}).stdout
+    assert "time limit per job: 30h 0m" in out
 
 
 def test_the_original_toolboxs_harmless_flags_are_accepted(project: Project) -> None:
@@ -77,3 +85,35 @@ def test_dry_run_into_a_closed_pipe_ends_quietly(project: Project) -> None:
     finally:
         os.close(write)
     assert res.returncode == 0 and res.stderr == ""
+
+
+def test_dry_run_names_an_earlier_hyper_log_that_does_not_fit(project: Project) -> None:
+    from mle_search import HyperLog
+
+    earlier = project.root / "experiments" / "20200101-000000_grid"
+    earlier.mkdir(parents=True)
+    marker = {"project_name": "grid", "search": {"search_type": "grid"}}
+    (earlier / "mle-experiment.json").write_text(json.dumps(marker))
+    HyperLog(earlier / "hyper_log.jsonl").append({"train_config.other": 1.0}, [1.0], id=0)
+    data = grid_yaml()
+    data["param_search_args"]["reload_log"] = True
+    project.yaml("grid.yaml", data)
+    res = project.mle("run", "grid.yaml", "--dry-run", check=2)
+    assert res.stderr.count("\n") == 1 and str(earlier / "hyper_log.jsonl") in res.stderr
+
+
+def test_a_full_disk_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import errno
+
+    import mle_cli._cmd_init
+    from mle_cli.main import main
+
+    def full(args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(mle_cli._cmd_init, "run", full)
+    assert main(["init"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no space left" in err and "mle resume" in err

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import argparse
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._console import console, dumps
 from .errors import UsageError
@@ -20,29 +19,29 @@ from .errors import UsageError
 if TYPE_CHECKING:
     from ._spec import ExperimentSpec
 
-#: the original toolbox's resource names (``-resource``) -> our backends
+#: the original toolbox's ``-resource`` names -> our backends
 _RESOURCES = {"local": "local", "sge-cluster": "sge", "slurm-cluster": "slurm"}
-#: the original's flags that have no counterpart here -> what to use instead
+#: the original's flags with no counterpart here -> what to use instead
 _REFUSED = {
-    ("-d", "--debug"): "run in the foreground as usual; --dry-run checks the YAML, "
-    "MLE_FULL_ERROR=1 shows tracebacks",
-    ("-reconnect", "--remote_reconnect"): "use `mle resume EXPERIMENT_DIR`",
+    "debug": "run in the foreground as usual; --dry-run checks, MLE_FULL_ERROR=1 shows tracebacks",
+    "remote_reconnect": "use `mle resume EXPERIMENT_DIR`",
 }
 
 
-class _Refuse(argparse.Action):
-    def __init__(self, option_strings: Sequence[str], dest: str, **kw: Any) -> None:
-        self.hint = _REFUSED[tuple(option_strings)]  # type: ignore[index]
-        super().__init__(option_strings, dest, nargs=0, help=argparse.SUPPRESS)
+class _Original(argparse.Action):
+    """A flag of the original toolbox: refused with a pointer, or a meta_job_args override."""
 
-    def __call__(self, parser: Any, ns: Any, values: Any, option: str | None = None) -> None:
-        raise UsageError(f"{option}: the original mle-toolbox's flag is not supported; {self.hint}")
-
-
-class _Override(argparse.Action):
-    """A flag of the original toolbox that sets a key of meta_job_args."""
-
-    def __call__(self, parser: Any, ns: Any, values: Any, option: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        ns: argparse.Namespace,
+        values: object,
+        opt: object = None,
+    ) -> None:
+        if self.dest in _REFUSED:
+            raise UsageError(
+                f"{opt}: the original mle-toolbox's flag is not supported; {_REFUSED[self.dest]}"
+            )
         ns.override.append(f"meta_job_args.{self.dest}={values}")
 
 
@@ -64,38 +63,59 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--name", help="name of the experiment folder (default: project_name)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    hide = argparse.SUPPRESS  # the original toolbox's flags
-    for flags in (
-        ["-nw", "--no_welcome"],
-        ["-np", "--no_protocol"],
-        ["-del", "--keep_after_upload"],
+    hide = argparse.SUPPRESS  # the original toolbox's flags (see the module's docstring)
+    for short, long in (
+        ("-nw", "no_welcome"),
+        ("-np", "no_protocol"),
+        ("-del", "keep_after_upload"),
     ):
-        p.add_argument(*flags, action="store_true", help=hide)
+        p.add_argument(short, f"--{long}", action="store_true", help=hide)
     p.add_argument("-p", "--purpose", nargs="+", help=hide)
     p.add_argument("-resource", "--resource_to_run", choices=sorted(_RESOURCES), help=hide)
-    for flags, dest in (
-        (["-train_fname"], "base_train_fname"),
-        (["-train_config"], "base_train_config"),
-        (["-exp_dir"], "experiment_dir"),
+    for short, long in (
+        ("-train_fname", "base_train_fname"),
+        ("-train_config", "base_train_config"),
+        ("-exp_dir", "experiment_dir"),
     ):
-        p.add_argument(*flags, f"--{dest}", dest=dest, action=_Override, help=hide)
-    for refused in _REFUSED:
-        p.add_argument(*refused, action=_Refuse)
+        p.add_argument(short, f"--{long}", action=_Original, help=hide)
+    for short, long in (("-d", "debug"), ("-reconnect", "remote_reconnect")):
+        p.add_argument(short, f"--{long}", action=_Original, nargs=0, help=hide)
 
 
-def _time_text(seconds: int | None) -> str:
-    if seconds is None:
-        return "no limit"
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}h {m}m" + (f" {s}s" if s else "")
+def _earlier_search(spec: ExperimentSpec) -> Path | None:
+    """Check the search space; with ``reload_log``, the earlier hyper log it continues from,
+    checked against the space (a log that does not fit is named now, not after the start)."""
+    from mle_search import MleSearchError
+
+    from ._search import build_strategy, find_earlier_hyper_log, read_hyper_log
+
+    search = dict(spec.search or {})
+    strategy = build_strategy(search)
+    if not search.get("reload_log"):
+        return None
+    earlier = find_earlier_hyper_log(spec.experiment_dir, spec.project_name, Path())
+    if earlier is None:
+        console.warn(
+            f"param_search_args.reload_log: no earlier hyper log of project "
+            f"{spec.project_name!r} below {spec.experiment_dir}; starting a new search"
+        )
+        return None
+    try:
+        strategy.resume_from(read_hyper_log(earlier))
+    except MleSearchError as exc:
+        raise UsageError(
+            f"{earlier}: param_search_args.reload_log: expected a hyper log of this search "
+            f"space, found one that does not fit ({exc})"
+        ) from None
+    return earlier
 
 
 def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Namespace) -> int:
     """Print the job table and the generated job script; write and run nothing."""
     from ._layout import ExperimentDir
     from ._plan import plan_proposal_jobs, plan_static_jobs
-    from ._setup import SpecFactory, make_backend, marker_for, resources_from
+    from ._setup import SpecFactory, make_backend, marker_for
+    from ._spec import time_limit
 
     if spec.is_search:
         from ._search import build_strategy
@@ -111,8 +131,7 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
     else:
         jobs = plan_static_jobs(spec)
         console.print(f"{spec.job_type}: {len(jobs)} jobs on {spec.backend}")
-    limit = resources_from(spec.job_args).time_limit_seconds
-    console.print(f"time limit per job: {_time_text(limit)}")
+    console.print(f"time limit per job: {time_limit(spec.job_args)}")
     if args.verbose:
         console.print("experiment config (as understood, older spellings translated):")
         console.print(dumps(spec.raw))
@@ -128,8 +147,7 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
         make_specs = SpecFactory(ExperimentDir(root), marker_for(spec, python, Path.cwd(), []))
         specs = [make_specs(j) for j in jobs]
         backend = make_backend(spec.backend)
-        for one in specs:  # what would fail late (after the folder is made) fails now
-            backend.check(one)
+        backend.validate(specs)  # what would fail late (after the folder is made) fails now
         console.print(f"\njob script for {jobs[0].job_id} ({spec.backend}):")
         console.print(backend.render(specs[0]))
     console.print(f"experiment folder would be: {root}")
@@ -155,10 +173,7 @@ def run(args: argparse.Namespace) -> int:
         cwd=cwd,
     )
     resources_from(spec.job_args)  # bad resources: one line, before anything is written
-    if spec.is_search:
-        from ._search import build_strategy
-
-        build_strategy(dict(spec.search or {}))  # a bad search space fails now, too
+    earlier = _earlier_search(spec) if spec.is_search else None  # a bad search fails now, too
     python, warning = pick_python(spec, cwd)
     if warning:
         console.warn(warning)
@@ -174,19 +189,10 @@ def run(args: argparse.Namespace) -> int:
     if not spec.is_search:
         write_job_configs(exp, spec, plan_static_jobs(spec))
     marker = marker_for(spec, python, cwd, argv)
-    if spec.is_search and (spec.search or {}).get("reload_log"):
-        from ._search import find_earlier_hyper_log
-
-        earlier = find_earlier_hyper_log(spec.experiment_dir, spec.project_name, exp.root)
-        if earlier is None:
-            console.warn(
-                f"param_search_args.reload_log: no earlier hyper log of project "
-                f"{spec.project_name!r} below {spec.experiment_dir}; starting a new search"
-            )
-        else:
-            marker["search"]["reload_from"] = str(earlier)
-            if not args.quiet:
-                console.print(f"continuing the search recorded in {earlier}")
+    if earlier is not None:
+        marker["search"]["reload_from"] = str(earlier)
+        if not args.quiet:
+            console.print(f"continuing the search recorded in {earlier}")
     write_json(exp.marker, marker)
     if args.detach:
         from ._driver import spawn_detached

@@ -84,10 +84,6 @@ class Console:
         for line in (message.strip() or "error").splitlines():
             self.err.print(f"mle: error: {line}", style="red")
 
-    def note(self, message: str) -> None:
-        """A message on stderr (progress of a command whose stdout is its result)."""
-        self.err.print(message)
-
     def table(
         self, header: Sequence[str], rows: Iterable[Sequence[object]], right: str = ""
     ) -> None:

@@ -1,38 +1,22 @@
-"""The experiment folder: one place that names every file ``mle`` writes.
-
-```
-<experiment_dir>/<YYYYmmdd-HHMMSS>_<name>/
-    mle-experiment.json    what this folder is: job type, backend, command, cwd, yaml paths
-    experiment.yaml        verbatim copy of the experiment YAML
-    experiment.resolved.json  the validated experiment config (overrides applied)
-    configs/<key>.json     every resolved training config a job receives
-    jobs.jsonl             the job table, append-only (one JSON object per planned job)
-    queue-state.jsonl      index: job id -> backend id, attempt, job spec (append-only)
-    hyper_log.jsonl        searches: one line per evaluated proposal
-    reproducibility.json   git commit, python, packages, host, exact command; git.diff beside it
-    runs/<job_id>/         one run folder per job: the -exp_dir it gets, its logs, stdout/stderr
-    results.json           written by `mle run`/`mle resume` at the end (`mle results` recomputes)
-    report/                `mle report`: report.md, report.html, figures/*.png
-    driver.log             output of a detached (`--detach`) driver
-```
-"""
+"""The experiment folder: paths named from :mod:`mle_config.layout` (the one list of the files
+``mle`` writes, which the schema also keeps user-chosen names away from), atomic writes, and
+finding and creating experiment folders."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import tempfile
-import warnings
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mle_config import layout as names
+
 from ._console import dumps
 from .errors import ExperimentDirError
-
-MARKER = "mle-experiment.json"
 
 
 def _file_mode() -> int:
@@ -66,105 +50,27 @@ def write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, dumps(data) + "\n")
 
 
-def append_jsonl(path: Path, record: dict[str, Any]) -> None:
-    """Append one JSON line and flush it to disk (append-only files survive a SIGKILL); a torn
-    last line left by a crash is closed first, so it never swallows this record."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab+") as fh:
-        end = fh.seek(0, os.SEEK_END)
-        if end and os.pread(fh.fileno(), 1, end - 1) != b"\n":
-            fh.write(b"\n")
-        fh.write(dumps(record, indent=None).encode("utf-8") + b"\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a JSON-lines file; lines that are not (a torn write, bytes that are
-    not UTF-8) are skipped with one warning naming the file and the line numbers."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    out: list[dict[str, Any]] = []
-    bad: list[int] = []
-    for number, raw in enumerate(data.splitlines(), 1):
-        if not raw.strip():
-            continue
-        try:
-            rec = json.loads(raw.decode("utf-8"))
-        except ValueError:
-            rec = None
-        if isinstance(rec, dict):
-            out.append(rec)
-        else:
-            bad.append(number)
-    if bad:
-        warnings.warn(f"{path}: skipped unreadable line(s) {bad[:10]}", stacklevel=2)
-    return out
-
-
-@dataclass(frozen=True)
 class ExperimentDir:
-    """Paths inside one experiment folder."""
+    """Paths inside one experiment folder (names from :mod:`mle_config.layout`)."""
 
-    root: Path
-
-    @property
-    def marker(self) -> Path:
-        return self.root / MARKER
-
-    @property
-    def yaml_copy(self) -> Path:
-        return self.root / "experiment.yaml"
-
-    @property
-    def resolved(self) -> Path:
-        return self.root / "experiment.resolved.json"
-
-    @property
-    def configs(self) -> Path:
-        return self.root / "configs"
-
-    @property
-    def jobs(self) -> Path:
-        return self.root / "jobs.jsonl"
-
-    @property
-    def queue_state(self) -> Path:
-        return self.root / "queue-state.jsonl"
-
-    @property
-    def hyper_log(self) -> Path:
-        return self.root / "hyper_log.jsonl"
-
-    @property
-    def repro(self) -> Path:
-        return self.root / "reproducibility.json"
-
-    @property
-    def git_diff(self) -> Path:
-        return self.root / "git.diff"
-
-    @property
-    def runs(self) -> Path:
-        return self.root / "runs"
-
-    @property
-    def results(self) -> Path:
-        return self.root / "results.json"
-
-    @property
-    def report(self) -> Path:
-        return self.root / "report"
-
-    @property
-    def driver_log(self) -> Path:
-        return self.root / "driver.log"
-
-    @property
-    def cancel_flag(self) -> Path:
-        return self.root / ".cancel-requested"
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.marker = root / names.EXPERIMENT_MARKER
+        self.yaml_copy = root / names.EXPERIMENT_YAML
+        self.resolved = root / names.RESOLVED_CONFIG
+        self.configs = root / names.CONFIGS_DIR
+        self.jobs = root / names.JOBS_TABLE
+        self.queue_state = root / names.QUEUE_STATE
+        self.events = root / names.EVENTS_LOG
+        self.repro = root / names.REPRO_RECORD
+        self.git_diff = root / names.GIT_DIFF
+        self.runs = root / names.RUNS_DIR
+        self.attempts = root / names.ATTEMPTS_DIR
+        self.results = root / names.RESULTS
+        self.report = root / names.REPORT_DIR
+        self.driver_log = root / names.DRIVER_LOG
+        self.driver_lock = root / names.DRIVER_LOCK
+        self.cancel_flag = root / names.CANCEL_FLAG
 
     def run_dir(self, job_id: str) -> Path:
         return self.runs / job_id
@@ -176,7 +82,8 @@ class ExperimentDir:
         """The experiment record; raises ExperimentDirError when this is no experiment folder."""
         if not self.marker.is_file():
             raise ExperimentDirError(
-                f"{self.root}: not an mle experiment folder (expected {MARKER}, found none)"
+                f"{self.root}: not an mle experiment folder "
+                f"(expected {names.EXPERIMENT_MARKER}, found none)"
             )
         try:
             data = json.loads(self.marker.read_text(encoding="utf-8"))
@@ -198,11 +105,6 @@ def open_experiment(path: str | os.PathLike[str]) -> ExperimentDir:
         raise ExperimentDirError(f"{path}: experiment folder not found")
     exp.read_marker()
     return exp
-
-
-def find_experiment(arg: str | None) -> ExperimentDir:
-    """The named experiment folder, or the newest one below the working directory."""
-    return open_experiment(arg) if arg else newest_experiment([Path.cwd()])
 
 
 def new_experiment_root(parent: Path, name: str, create: bool = False) -> Path:
@@ -232,38 +134,25 @@ def new_experiment_root(parent: Path, name: str, create: bool = False) -> Path:
 _SKIP = {"node_modules", "__pycache__", "site-packages", "venv"}
 
 
-def _markers(base: Path, max_depth: int) -> list[Path]:
-    """Experiment markers below ``base`` (not inside experiment folders, hidden or venv dirs)."""
-    found: list[Path] = []
+def find_experiment(arg: str | None, max_depth: int = 6) -> ExperimentDir:
+    """The named experiment folder, or the newest one below the working directory (not
+    looking inside experiment folders, hidden folders or virtual environments)."""
+    if arg:
+        return open_experiment(arg)
+    base = Path.cwd()
+    found: list[tuple[float, Path]] = []
     for dirpath, dirnames, filenames in os.walk(base):
         here = Path(dirpath)
-        if MARKER in filenames:
-            found.append(here / MARKER)
+        if names.EXPERIMENT_MARKER in filenames:
+            with contextlib.suppress(OSError):
+                found.append(((here / names.EXPERIMENT_MARKER).stat().st_mtime, here))
             dirnames[:] = []
-            continue
-        depth = len(here.relative_to(base).parts)
-        if depth >= max_depth:
+        elif len(here.relative_to(base).parts) >= max_depth:
             dirnames[:] = []
-            continue
-        dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP]
-    return found
-
-
-def newest_experiment(search_roots: list[Path], max_depth: int = 6) -> ExperimentDir:
-    """The most recently created experiment folder below any of ``search_roots``."""
-    found: list[tuple[float, Path]] = []
-    for base in search_roots:
-        if not base.is_dir():
-            continue
-        for marker in _markers(base, max_depth):
-            try:
-                found.append((marker.stat().st_mtime, marker.parent))
-            except OSError:
-                continue
+        else:
+            dirnames[:] = [d for d in dirnames if not d.startswith(".") and d not in _SKIP]
     if not found:
-        roots = ", ".join(str(r) for r in search_roots)
         raise ExperimentDirError(
-            f"no experiment folder found under {roots}; expected one, or name it"
+            f"no experiment folder found under {base}; expected one, or name it"
         )
-    found.sort()
-    return ExperimentDir(found[-1][1])
+    return ExperimentDir(max(found)[1])

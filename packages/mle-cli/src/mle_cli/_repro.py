@@ -13,12 +13,8 @@ from typing import Any
 
 from ._layout import atomic_write_text, write_json
 
+#: recorded besides every installed mle-* distribution
 _PACKAGES = (
-    "mle-cli",
-    "mle-config",
-    "mle-logger",
-    "mle-scheduler",
-    "mle-search",
     "numpy",
     "h5py",
     "pyyaml",
@@ -60,13 +56,10 @@ def git_info(cwd: Path) -> dict[str, Any] | None:
 
 
 def package_versions() -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for name in _PACKAGES:
-        try:
-            out[name] = importlib.metadata.version(name)
-        except importlib.metadata.PackageNotFoundError:
-            out[name] = None
-    return out
+    """Versions of the toolbox's packages (every ``mle-*`` installed) and its dependencies."""
+    found = {str(d.metadata["Name"]).lower(): d.version for d in importlib.metadata.distributions()}
+    mle = sorted(n for n in found if n.startswith("mle-"))
+    return {n: found.get(n) for n in [*mle, *_PACKAGES]}
 
 
 def write_record(

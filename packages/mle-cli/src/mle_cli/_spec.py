@@ -10,6 +10,7 @@ from typing import Any
 
 from .errors import UsageError
 
+
 @dataclass(frozen=True)
 class ExperimentSpec:
     """The experiment as the CLI runs it (built from mle-config's validated Experiment)."""
@@ -54,6 +55,16 @@ def check_backend(name: str, where: str) -> None:
         raise UsageError(f"{where}: expected one of {', '.join(names)}, found {name!r}")
 
 
+def time_limit(job_args: Mapping[str, Any]) -> str:
+    """``single_job_args.time_per_job`` as understood (``30h 0m``), or ``no limit``."""
+    from mle_config import format_duration
+
+    from ._setup import resources_from
+
+    seconds = resources_from(dict(job_args)).time_limit_seconds
+    return "no limit" if seconds is None else format_duration(seconds)
+
+
 def _section(raw: Mapping[str, Any], name: str) -> dict[str, Any]:
     val = raw.get(name) or {}
     return dict(val) if isinstance(val, Mapping) else {}
@@ -66,46 +77,22 @@ def load_spec(
     user_config: Mapping[str, Any] | None = None,
     cwd: Path | None = None,
 ) -> ExperimentSpec:
-    """Validate an experiment YAML with mle-config and flatten it for the CLI.
-
-    Raises mle-config's ``ConfigValidationError`` (every problem, one line each) on bad input.
-    """
+    """Validate an experiment YAML with mle-config (older spellings translated, defaults filled
+    in) and flatten it for the CLI; bad input raises mle-config's one-line errors."""
     from mle_config import load_experiment
 
-    cwd = cwd or Path.cwd()
-    exp = load_experiment(Path(yaml_path), overrides=overrides, cwd=cwd)
-    return build_spec(
-        exp.config.to_dict(),
-        yaml_path=exp.path,
-        train_script=exp.train_script,
-        config_paths=list(exp.config_files),
-        experiment_dir=exp.experiment_dir,
-        backend_override=backend_override,
-        user_config=user_config,
-    )
-
-
-def build_spec(
-    cfg: Mapping[str, Any],
-    yaml_path: Path,
-    train_script: Path,
-    config_paths: list[Path],
-    experiment_dir: Path,
-    backend_override: str | None = None,
-    user_config: Mapping[str, Any] | None = None,
-) -> ExperimentSpec:
-    """Flatten a validated experiment mapping (defaults filled in) into an ExperimentSpec."""
+    exp = load_experiment(Path(yaml_path), overrides=overrides, cwd=cwd or Path.cwd())
+    cfg, yaml_path = exp.config.to_dict(), exp.path
     user_config = user_config or {}
     meta = _section(cfg, "meta_job_args")
     job_type = str(meta.get("job_type", "single-experiment"))
     multi = _section(cfg, "multi_experiment_args")
     single = _section(cfg, "single_experiment_args")
     search = _section(cfg, "param_search_args") if job_type == "hyperparameter-search" else None
-
     backend = backend_override or meta.get("backend") or user_config.get("default_backend")
     backend = str(backend or "local")
     check_backend(backend, f"{yaml_path}: meta_job_args.backend")
-    if not config_paths:
+    if not exp.config_files:
         raise UsageError(
             f"{yaml_path}: meta_job_args.base_train_config: expected a training config file "
             f"for job_type {job_type}, found none"
@@ -121,6 +108,10 @@ def build_spec(
     num_folds = int(multi.get("num_folds") or 1) if job_type == "multiple-folds" else 1
 
     defaults = dict((user_config.get("resources") or {}).get(backend) or {})
+    if defaults.get("time_per_job") is not None:  # the user config is read as the YAML is
+        from mle_config import normalize_time_per_job
+
+        defaults["time_per_job"] = normalize_time_per_job(defaults["time_per_job"])
     job_args = {
         **defaults,
         **{k: v for k, v in _section(cfg, "single_job_args").items() if v is not None},
@@ -134,9 +125,9 @@ def build_spec(
         yaml_path=yaml_path,
         job_type=job_type,
         project_name=str(meta.get("project_name") or yaml_path.stem),
-        train_script=train_script,
-        config_paths=list(config_paths),
-        experiment_dir=experiment_dir,
+        train_script=exp.train_script,
+        config_paths=list(exp.config_files),
+        experiment_dir=exp.experiment_dir,
         backend=backend,
         max_running=int(max_running) if max_running is not None else None,
         max_retries=int(meta.get("max_retries") or 0),

@@ -12,8 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ._layout import atomic_write_text
 from ._spec import check_backend
 from .errors import UsageError
@@ -30,12 +28,12 @@ resources:
   sge:
     num_logical_cores: 1
     memory_per_job: 2000      # MB
-    time_per_job: "01:00:00"
+    time_per_job: "1h"      # or the original "DD:HH:MM"
 {sge_queue}
   slurm:
     num_logical_cores: 1
     memory_per_job: 2000      # MB
-    time_per_job: "01:00:00"
+    time_per_job: "1h"      # or the original "DD:HH:MM"
 {slurm_partition}
 """
 
@@ -74,16 +72,11 @@ def read_user_config(path: Path | None = None) -> dict[str, Any]:
     path = path or user_config_path()
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise UsageError(f"{path}{line}: expected valid YAML, found a syntax error") from exc
-    if data is None:
+    if not path.read_text(encoding="utf-8").strip():
         return {}
-    if not isinstance(data, dict):
-        raise UsageError(f"{path}: expected a mapping at the top, found {type(data).__name__}")
+    from mle_config import load_config  # one-line errors with the line; bounded YAML work
+
+    data = load_config(path).to_dict()
     check_backend(str(data.get("default_backend", "local")), f"{path}: default_backend")
     res = data.get("resources", {}) or {}
     if not isinstance(res, dict):

@@ -14,7 +14,7 @@ import sys
 import traceback
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import TextIO
 
 from .__about__ import __version__
 from ._console import console
@@ -53,18 +53,30 @@ def parser() -> argparse.ArgumentParser:
 def is_user_error(exc: BaseException) -> bool:
     """Raised by one of our packages (an error class of theirs) or the machine (a folder that
     cannot be written, a full disk), not a bug."""
-    if isinstance(exc, OSError) and exc.errno in _OS_ERRNOS and exc.filename is not None:
-        return True
+    if isinstance(exc, OSError) and exc.errno in _OS_ERRNOS:
+        return exc.filename is not None or exc.errno in (errno.ENOSPC, errno.EDQUOT)
     return any(cls.__module__ in _ERROR_MODULES for cls in type(exc).__mro__)
 
 
 def _message(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
-        return f"{exc.filename}: {exc.strerror.lower()}"
-    return str(exc) or type(exc).__name__
+    if not (isinstance(exc, OSError) and exc.strerror):
+        return str(exc) or type(exc).__name__
+    text = exc.strerror.lower()
+    if exc.filename is not None:
+        text = f"{exc.filename}: {text}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        text += "; free some space, then `mle resume EXPERIMENT_DIR` goes on"
+    return text
 
 
-def _warn(message: Any, category: Any, filename: str, lineno: int, *rest: Any) -> None:
+def _warn(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
     console.warn(str(message))  # library warnings (a skipped torn line, ...) as one line
 
 
