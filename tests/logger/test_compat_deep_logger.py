@@ -176,8 +176,23 @@ def test_save_plot_and_save_to_extra_dir_v025(exp_dir: Path) -> None:
     assert json.loads((exp_dir / "extra/seed_1/outside.json").read_text()) == {"a": 1}
 
 
+_SEED_LOGGER = (
+    "from mle_logger import DeepLogger\n"
+    "log = DeepLogger(['t'], ['x'], experiment_dir={exp!r}, verbose=False)\n"
+    "log.update_log([1], [1.0]); log.save_log()\n"
+)
+_LOGGER = (
+    "from mle_logger import Logger\n"
+    "log = Logger({exp!r})\n"
+    "log.update(time={{'t': 1}}, stats={{'x': 1.0}}, save=True)\n"
+)
+
+
 @pytest.mark.parametrize("crash", [False, True])
-def test_folded_at_exit_even_when_torch_was_imported_first(tmp_path: Path, crash: bool) -> None:
+@pytest.mark.parametrize("api", [_SEED_LOGGER, _LOGGER], ids=["DeepLogger", "Logger"])
+def test_folded_at_exit_even_when_torch_was_imported_first(
+    tmp_path: Path, crash: bool, api: str
+) -> None:
     # torch (like anything using weakref.finalize before h5py is imported) reversed the exit
     # order: h5py's exit hook ran first and the fold failed with "Failed to find converter".
     script = tmp_path / "train.py"
@@ -185,9 +200,7 @@ def test_folded_at_exit_even_when_torch_was_imported_first(tmp_path: Path, crash
         "import weakref\n"
         "class Heavy: pass\n"
         "keep = Heavy(); weakref.finalize(keep, print, '')  # what importing torch does\n"
-        "from mle_logger import DeepLogger\n"
-        f"log = DeepLogger(['t'], ['x'], experiment_dir={str(tmp_path / 'exp')!r}, verbose=False)\n"
-        "log.update_log([1], [1.0]); log.save_log()\n"
+        + api.format(exp=str(tmp_path / "exp"))
         + ("raise RuntimeError('training failed')\n" if crash else "")
     )
     res = subprocess.run(

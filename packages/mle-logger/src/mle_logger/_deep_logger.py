@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ._legacy import SkipUnsupported, finish_before_h5py_exits, legacy_seed_id, safe_name
+from ._legacy import SkipUnsupported, legacy_seed_id, safe_name
 from ._logger import Logger, _number, did_you_mean
 from .errors import LoggerClosedError, LogUpdateError, UnknownKeyError
 
@@ -115,7 +115,6 @@ class DeepLogger(Logger):
         self._n_stats = len(stats_names)
         self._skip = SkipUnsupported()
         self._n_figures = 0
-        finish_before_h5py_exits(self._finalizer)  # seed scripts never call close()
 
     def update_log(
         self,

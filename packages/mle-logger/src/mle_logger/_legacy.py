@@ -57,33 +57,6 @@ class SkipUnsupported:
             return None
 
 
-_PENDING: list[Any] = []  # weakref.finalize objects of open loggers
-_HOOK = {"registered": False}
-
-
-def finish_before_h5py_exits(finalizer: Any) -> None:
-    """Fold the log at interpreter exit *before* h5py's own exit hook unregisters its type
-    converters. A script that imported torch (or anything using ``weakref.finalize``) before
-    h5py got the opposite order: the fold failed at exit ("Failed to find converter") and the
-    rows stayed in the journal. The hook is registered once, after h5py is imported, so it runs
-    first; a finished logger's entry is dropped at the next registration."""
-    if not _HOOK["registered"]:
-        import atexit
-
-        atexit.register(_finish_pending)
-        _HOOK["registered"] = True
-    _PENDING[:] = [f for f in _PENDING if f.alive]
-    _PENDING.append(finalizer)
-
-
-def _finish_pending() -> None:
-    from ._logger import _exit_state
-
-    _exit_state["exiting"] = True  # so an uncaught exception still reads as a crash
-    for finalizer in _PENDING:
-        finalizer()
-
-
 def safe_name(fname: str | os.PathLike[str] | None, default: str) -> str:
     """A file stem that stays inside its folder: ``"_curve.png"`` -> ``"<default>_curve"``,
     ``".png"`` or None -> ``default``, ``"../x.png"`` -> ``"x"``."""
@@ -96,4 +69,4 @@ def safe_name(fname: str | os.PathLike[str] | None, default: str) -> str:
     return f"{default}{stem}" if stem.startswith("_") else stem
 
 
-__all__ = ["SkipUnsupported", "finish_before_h5py_exits", "legacy_seed_id", "safe_name"]
+__all__ = ["SkipUnsupported", "legacy_seed_id", "safe_name"]

@@ -18,7 +18,7 @@ from typing import Any
 
 from ._attrmap import AttrMap
 from ._layout import MODELS_DIR, seed_dir
-from ._legacy import SkipUnsupported, finish_before_h5py_exits, legacy_seed_id, safe_name
+from ._legacy import SkipUnsupported, legacy_seed_id, safe_name
 from ._logger import Logger, did_you_mean
 from .errors import UnknownKeyError
 
@@ -171,7 +171,6 @@ class MLELogger:
             fsync=fsync,
         )
         del ckpt_time_to_track
-        finish_before_h5py_exits(self._log._finalizer)  # the original's scripts never close
         self.experiment_dir = self._log.experiment_dir
         self.stats_log = StatsHistory(self._log.time_names, self._log.stats_names)
         if reload:

@@ -99,16 +99,30 @@ def _check_names(names: Sequence[str], what: str) -> list[str]:
 
 
 _exit_state = {"registered": False, "exiting": False}
+_open_finalizers: list[weakref.finalize[Any, Any]] = []  # of loggers not yet closed
 
 
-def _watch_interpreter_exit() -> None:
-    """Note when the interpreter exits; registered after the first ``weakref.finalize``, so it
-    runs before the finalizers do (atexit is last-in, first-out)."""
+def _fold_before_h5py_exits(finalizer: weakref.finalize[Any, Any]) -> None:
+    """Fold open logs at interpreter exit *before* h5py's own exit hook unregisters its type
+    converters, and note that the interpreter is exiting. ``weakref.finalize`` runs its
+    callbacks from one atexit hook registered when the process makes its first finalizer; a
+    script that imported torch (or anything else using ``weakref.finalize``) before h5py had
+    that hook run after h5py's, so the fold failed ("Failed to find converter") and the rows
+    stayed in the journal. This hook is registered once, after h5py is imported (atexit is
+    last-in, first-out), so it always runs first."""
     if not _exit_state["registered"]:
         import atexit
 
-        atexit.register(_exit_state.__setitem__, "exiting", True)
+        atexit.register(_finish_open_logs)
         _exit_state["registered"] = True
+    _open_finalizers[:] = [f for f in _open_finalizers if f.alive]
+    _open_finalizers.append(finalizer)
+
+
+def _finish_open_logs() -> None:
+    _exit_state["exiting"] = True  # so an uncaught exception still reads as a crash
+    for finalizer in _open_finalizers:
+        finalizer()
 
 
 def _unhandled_exception() -> bool:
@@ -383,7 +397,7 @@ class Logger:
             raise
         w.lock = lock
         self._finalizer = weakref.finalize(self, _finish_at_exit, w)
-        _watch_interpreter_exit()
+        _fold_before_h5py_exits(self._finalizer)
 
     def _open(
         self,
