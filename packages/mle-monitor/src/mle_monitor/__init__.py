@@ -9,6 +9,7 @@ over it, and the seed statistics reports use to say which configurations really 
 """
 
 from .__about__ import __version__
+from ._dashboard import Dashboard, DashboardState, run_monitor
 from ._folder import (
     ExperimentDetail,
     JobInfo,
@@ -16,6 +17,7 @@ from ._folder import (
     inspect_experiment,
     read_experiment,
 )
+from ._machine import GpuInfo, MachineProbe, MachineSnapshot, QueueLoad
 from ._record import EXPERIMENT_STATES, FINAL_STATES, ExperimentRecord, experiment_id
 from ._registry import REGISTRY_ENV, Registry, default_registry_path
 from .errors import (
@@ -33,12 +35,18 @@ __all__ = [
     "FINAL_STATES",
     "REGISTRY_ENV",
     "AmbiguousExperimentError",
+    "Dashboard",
+    "DashboardState",
     "ExperimentDetail",
     "ExperimentFolderError",
     "ExperimentNotFoundError",
     "ExperimentRecord",
+    "GpuInfo",
     "JobInfo",
+    "MachineProbe",
+    "MachineSnapshot",
     "MleMonitorError",
+    "QueueLoad",
     "Registry",
     "RegistryError",
     "RegistryWarning",
@@ -49,4 +57,5 @@ __all__ = [
     "find_experiment_folders",
     "inspect_experiment",
     "read_experiment",
+    "run_monitor",
 ]
