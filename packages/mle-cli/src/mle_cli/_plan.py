@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
 from ._spec import ExperimentSpec
-
-JOB_TYPES = (
-    "single-experiment",
-    "multiple-experiments",
-    "multiple-folds",
-    "hyperparameter-search",
-)
 
 
 @dataclass(frozen=True)
@@ -33,32 +27,21 @@ class PlannedJob:
     base_config: str | None = None
 
     def to_record(self) -> dict[str, Any]:
-        rec: dict[str, Any] = {
-            "job_id": self.job_id,
-            "config_id": self.config_id,
-            "seed": self.seed,
-            "config_key": self.config_key,
-            "params": self.params,
-        }
-        if self.fold is not None:
-            rec["fold"] = self.fold
-        if self.proposal is not None:
-            rec["proposal"] = self.proposal
-        if self.base_config is not None:
-            rec["base_config"] = self.base_config
-        return rec
+        return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
 
     @classmethod
     def from_record(cls, rec: dict[str, Any]) -> PlannedJob:
+        """A row of the job table (KeyError / TypeError / ValueError when it is not one)."""
+        opt = {k: rec[k] for k in ("fold", "proposal", "base_config") if rec.get(k) is not None}
         return cls(
             job_id=str(rec["job_id"]),
             config_id=str(rec["config_id"]),
             seed=int(rec["seed"]),
             config_key=str(rec["config_key"]),
             params=dict(rec.get("params") or {}),
-            fold=rec.get("fold"),
-            proposal=rec.get("proposal"),
-            base_config=rec.get("base_config"),
+            fold=None if "fold" not in opt else int(opt["fold"]),
+            proposal=None if "proposal" not in opt else int(opt["proposal"]),
+            base_config=None if "base_config" not in opt else str(opt["base_config"]),
         )
 
 
