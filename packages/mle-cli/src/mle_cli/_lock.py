@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _lock_path(exp: ExperimentDir) -> str:
-    return str(exp.root / "driver.lock")
+    return str(exp.driver_lock)
 
 
 @contextlib.contextmanager

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mle_config import layout as names
+
 from ._layout import ExperimentDir
 from ._plan import seeds_for
 from ._spec import ExperimentSpec
@@ -15,10 +17,7 @@ if TYPE_CHECKING:
 
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     """The hyper log inside the experiment folder (``.pkl`` names become ``.jsonl``)."""
-    name = Path(str(search.get("hyperlog_fname") or "hyper_log.jsonl")).name
-    if not name.endswith(".jsonl"):
-        name = Path(name).stem + ".jsonl"
-    return exp.root / name
+    return exp.root / names.hyper_log_name(str(search.get("hyperlog_fname") or names.HYPER_LOG))
 
 
 def build_strategy(search: dict[str, Any]) -> Any:
@@ -44,7 +43,7 @@ def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Pat
     import json
 
     candidates = []
-    for marker in experiment_dir.glob("*/mle-experiment.json"):
+    for marker in experiment_dir.glob(f"*/{names.EXPERIMENT_MARKER}"):
         root = marker.parent
         if root == exclude:
             continue

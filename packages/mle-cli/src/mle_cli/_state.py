@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mle_config import layout as names
+
 from ._layout import ExperimentDir
 from ._plan import PlannedJob
 
-STATUS_FILE = "job-status.json"
+STATUS_FILE = names.RUN_STATUS_FILE
 PENDING = "pending"
 ORPHANED = "orphaned"
 FINAL = ("done", "failed", "cancelled", "timeout", "lost")
@@ -62,7 +64,7 @@ class ExperimentStatus:
 
 
 def events_path(exp: ExperimentDir) -> Path:
-    return exp.root / "events.jsonl"
+    return exp.events
 
 
 def read_jobs(exp: ExperimentDir) -> list[PlannedJob]:
