@@ -5,11 +5,20 @@ A uniquely named module (not conftest) so that no other package's conftest can s
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from collections.abc import Callable
 from typing import Any
 
-from mle_search import CoordinateSearch, GridSearch, RandomSearch, SMBOSearch, Space, Strategy
+from mle_search import (
+    CoordinateSearch,
+    GridSearch,
+    OptunaSearch,
+    RandomSearch,
+    SMBOSearch,
+    Space,
+    Strategy,
+)
 
 #: 3 x 3 x 2 = 18 points: every strategy can run on it, and repeats are likely.
 FINITE = {
@@ -37,6 +46,8 @@ MAKERS: dict[str, Callable[..., Strategy]] = {
     "coordinate": CoordinateSearch,
     "smbo": lambda space, **kw: SMBOSearch(space, **{**FAST_SMBO, **kw}),
 }
+if importlib.util.find_spec("optuna") is not None:  # the optuna extra
+    MAKERS["optuna"] = lambda space, **kw: OptunaSearch(space, **{"sampler": "tpe", **kw})
 
 
 def objective(params: dict[str, Any]) -> float:

@@ -42,12 +42,12 @@ def test_the_builtins_are_registered_as_entry_points() -> None:
         assert declared[name] == f"{cls.__module__}:{cls.__qualname__}"
     installed = {ep.name for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)}
     assert installed >= set(STRATEGIES), "re-sync the editable install's metadata"
-    assert available_strategies()[:4] == ["grid", "random", "coordinate", "smbo"]
+    assert available_strategies()[:5] == ["grid", "random", "coordinate", "smbo", "optuna"]
 
 
 def test_a_plugin_is_listed_built_and_driven_by_the_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     _installed(monkeypatch, ("reversed", "search_helpers:Reversed"))
-    assert available_strategies() == ["grid", "random", "coordinate", "smbo", "reversed"]
+    assert available_strategies() == ["grid", "random", "coordinate", "smbo", "optuna", "reversed"]
     strategy = make_strategy("Reversed", SPACE, skip=1)
     loop = SearchLoop(strategy, budget=10, seeds=1)
     trials = loop.propose(10)
@@ -63,7 +63,7 @@ def test_builtins_work_without_metadata_and_cannot_be_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _installed(monkeypatch, ("grid", "search_helpers:Reversed"))
-    assert available_strategies() == ["grid", "random", "coordinate", "smbo"]
+    assert available_strategies() == ["grid", "random", "coordinate", "smbo", "optuna"]
     assert type(make_strategy("grid", SPACE)).__name__ == "GridSearch"
 
 
@@ -80,7 +80,7 @@ def test_a_broken_plugin_is_one_clear_error(
     _installed(monkeypatch, ("broken", value))
     with pytest.raises(SearchConfigError, match=match):
         make_strategy("broken", SPACE)
-    with pytest.raises(SearchConfigError, match=r"one of grid, random, coordinate, smbo, broken"):
+    with pytest.raises(SearchConfigError, match=r"one of grid, random, coordinate, smbo, optuna, broken"):
         make_strategy("nope", SPACE)
 
 

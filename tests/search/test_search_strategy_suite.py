@@ -1,4 +1,5 @@
-"""The shared strategy suite: every test runs against grid, random, coordinate and SMBO."""
+"""The shared strategy suite: every test runs against grid, random, coordinate, SMBO and (with
+the optuna extra) Optuna's TPE."""
 
 from __future__ import annotations
 
@@ -126,8 +127,8 @@ def _ask_tell(strategy: Strategy, n: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("config", [FINITE, MIXED], ids=["finite", "mixed"])
 def test_resume_from_log_equals_uninterrupted_run(make: Maker, config: Any, tmp_path: Any) -> None:
-    if make.kind == "smbo":
-        pytest.skip("SMBO replays observations (tests/search/test_search_smbo.py)")
+    if make.kind in ("smbo", "optuna"):
+        pytest.skip("model-based: replays observations (test_search_smbo/_optuna.py)")
     if make.kind == "grid" and config is MIXED:
         pytest.skip("grid needs bins")
     whole = make(config, seed=11)

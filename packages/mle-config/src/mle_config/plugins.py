@@ -21,7 +21,7 @@ __all__ = [
 BACKEND_GROUP = "mle_scheduler.backends"
 STRATEGY_GROUP = "mle_search.strategies"
 BUILTIN_BACKENDS = ("local", "sge", "slurm")
-BUILTIN_SEARCH_TYPES = ("grid", "random", "smbo", "coordinate")
+BUILTIN_SEARCH_TYPES = ("grid", "random", "smbo", "coordinate", "optuna")
 
 
 def installed_plugins(group: str) -> list[str]:

@@ -28,6 +28,7 @@ __all__ = [
     "BACKENDS",
     "BASE_ESTIMATORS",
     "JOB_TYPES",
+    "OPTUNA_SAMPLERS",
     "PRIORS",
     "PROBLEM_TYPES",
     "SEARCH_TYPES",
@@ -39,11 +40,13 @@ __all__ = [
 
 JOB_TYPES = ("single-experiment", "multiple-experiments", "multiple-folds", "hyperparameter-search")
 BACKENDS = BUILTIN_BACKENDS  # the builtins; installed plug-ins are accepted as well
-SEARCH_TYPES = ("grid", "random", "smbo", "coordinate")
+SEARCH_TYPES = ("grid", "random", "smbo", "coordinate", "optuna")
 PROBLEM_TYPES = ("final", "best", "mean")
 PRIORS = ("uniform", "log-uniform")
 BASE_ESTIMATORS = ("GP", "RF", "ET", "GBRT")
 ACQ_FUNCTIONS = ("LCB", "EI", "PI", "gp_hedge")
+#: search_type optuna: optuna_config.sampler (mle_search.SAMPLERS)
+OPTUNA_SAMPLERS = ("tpe", "cmaes", "gp", "qmc", "nsgaii", "random")
 AGGREGATE_SEEDS = ("mean", "p10", "p25", "p50", "p75", "p90")
 PARAM_KINDS = ("real", "integer", "categorical")
 #: script arguments the toolbox passes itself; extra_cmd_line_input may not repeat them
@@ -252,6 +255,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "params_to_search": Key(DICT, "a mapping of real / integer / categorical", required=True),
         "smbo_config": Key(DICT, "a mapping"),
         "coordinate_config": Key(DICT, "a mapping"),
+        "optuna_config": Key(DICT, "a mapping"),
     },
     "single_job_args": _JOB_KEYS,
     "pre_processing_args": {
@@ -266,6 +270,10 @@ SMBO_KEYS: dict[str, Key] = {
     "base_estimator": Key(STR, "an estimator", default="GP", choices=BASE_ESTIMATORS),
     "acq_function": Key(STR, "an acquisition function", default="gp_hedge", choices=ACQ_FUNCTIONS),
     "n_initial_points": Key(INT, "an integer >= 1", default=10, check=_min(1)),
+}
+OPTUNA_KEYS: dict[str, Key] = {
+    "sampler": Key(STR, "an Optuna sampler", default="tpe", choices=OPTUNA_SAMPLERS),
+    "sampler_kwargs": Key(DICT, "a mapping of the sampler's own options"),
 }
 COORDINATE_KEYS: dict[str, Key] = {
     "order": Key(LIST, "a list of parameter names", check=_nonempty_str_list),
@@ -535,6 +543,10 @@ def _check_search(problems: _Problems, search: dict[str, Any]) -> None:
     if "smbo_config" in search or stype == "smbo":
         search["smbo_config"] = _check_section(
             problems, (*path, "smbo_config"), search.get("smbo_config", {}), SMBO_KEYS
+        )
+    if "optuna_config" in search or stype == "optuna":
+        search["optuna_config"] = _check_section(
+            problems, (*path, "optuna_config"), search.get("optuna_config", {}), OPTUNA_KEYS
         )
     if "coordinate_config" in search:
         search["coordinate_config"] = _check_section(

@@ -81,7 +81,7 @@ _JOB_TYPE_SPELLINGS = {
     "multiple-configs": "multiple-experiments",
     "iterative-search": "hyperparameter-search",
 }
-_BUILTIN_SEARCH = ("grid", "random", "smbo", "coordinate")
+_BUILTIN_SEARCH = ("grid", "random", "smbo", "coordinate", "optuna")
 _LOGGING_KEYS = {
     "reload_log": "reload_log",
     "verbose_log": "verbose_logging",

@@ -1,5 +1,5 @@
-"""mle-search: search spaces and strategies (grid, random, coordinate, SMBO) with ask/tell,
-and an append-only JSON-lines hyper log to resume from.
+"""mle-search: search spaces and strategies (grid, random, coordinate, SMBO, Optuna's
+samplers) with ask/tell, and an append-only JSON-lines hyper log to resume from.
 
 >>> from mle_search import Space, make_strategy
 >>> space = Space.from_config({"real": {"x_0": {"begin": 1, "end": 10, "bins": 10}}})
@@ -14,6 +14,7 @@ from ._factory import ENTRY_POINT_GROUP, STRATEGIES, available_strategies, make_
 from ._grid import GridSearch
 from ._hyperlog import HyperLog, HyperLogRecord
 from ._loop import SearchLoop
+from ._optuna import SAMPLERS, OptunaSearch
 from ._params import CategoricalParam, IntegerParam, Param, RealParam, canonical_name
 from ._random import RandomSearch
 from ._results import Evaluation, aggregate_scores
@@ -35,6 +36,7 @@ __all__ = [
     "ACQ_FUNCTIONS",
     "BASE_ESTIMATORS",
     "ENTRY_POINT_GROUP",
+    "SAMPLERS",
     "STRATEGIES",
     "CategoricalParam",
     "CoordinateSearch",
@@ -44,6 +46,7 @@ __all__ = [
     "HyperLogRecord",
     "IntegerParam",
     "MleSearchError",
+    "OptunaSearch",
     "Param",
     "RandomSearch",
     "RealParam",

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._coordinate import CoordinateSearch
 from ._grid import GridSearch
+from ._optuna import OptunaSearch
 from ._random import RandomSearch
 from ._results import Evaluation
 from ._smbo import SMBOSearch
@@ -29,6 +30,7 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "random": RandomSearch,
     "coordinate": CoordinateSearch,
     "smbo": SMBOSearch,
+    "optuna": OptunaSearch,
 }
 
 
@@ -93,11 +95,12 @@ def make_strategy(
     history: Iterable[Mapping[str, Any] | Evaluation] | None = None,
     **options: Any,
 ) -> Strategy:
-    """Build the strategy for ``search_type`` (grid, random, coordinate, smbo, or an
+    """Build the strategy for ``search_type`` (grid, random, coordinate, smbo, optuna, or an
     installed plug-in; see :func:`available_strategies`).
 
     ``space`` is a Space or a ``params_to_search`` mapping; ``options`` are the strategy's
-    own keyword arguments (smbo: the YAML's ``smbo_config``; coordinate: ``coordinate_config``);
+    own keyword arguments (the YAML's ``<search_type>_config``, e.g. ``smbo_config``,
+    ``coordinate_config``, ``optuna_config``);
     unknown ones are rejected with the allowed list. ``history`` (HyperLog records) resumes.
     """
     cls = strategy_class(search_type)
