@@ -81,6 +81,9 @@ def test_inspecting_commands_write_nothing_into_the_experiment(
             p.chmod(stat.S_IMODE(mode))
     assert snapshot() == before
     assert (tmp_path / "report" / "report.html").is_file()
+    (tmp_path / "a-file").write_text("")  # a report folder that cannot be made: one line
+    res = project.mle("report", str(exp), "-d", str(tmp_path / "a-file" / "report"), check=2)
+    assert res.stderr.count("\n") == 1 and "a-file" in res.stderr
 
 
 def test_files_written_are_group_readable(finished: tuple[Project, Path]) -> None:

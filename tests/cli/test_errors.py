@@ -48,3 +48,12 @@ def test_init_writes_user_config_read_by_run(project: Project) -> None:
     assert "#SBATCH" in res.stdout and "--partition=debug" in res.stdout
     res = project.mle("run", "exp.yaml", "--dry-run", "--backend", "local", env=env)
     assert "#SBATCH" not in res.stdout
+
+
+def test_help_lists_every_command(project: Project) -> None:
+    from mle_cli.main import COMMANDS
+
+    out = project.mle("--help").stdout
+    assert all(name in out for name in COMMANDS)
+    for name in COMMANDS:
+        assert project.mle(name, "--help").stdout.startswith(f"usage: mle {name}")

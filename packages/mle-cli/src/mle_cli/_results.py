@@ -17,7 +17,8 @@ from ._state import FINAL, job_views
 if TYPE_CHECKING:
     from mle_logger import SeedLog
 
-    from ._plan import PlannedJob
+
+_KEEP = ("exit_code", "score")  # job fields shown even when null
 
 
 def score_settings(
@@ -51,17 +52,16 @@ def collect(
         log = read_run(v.run_dir) if v.state == "done" else None
         if log is not None:
             logs[v.job.job_id] = log
+    first_job = {v.job.config_id: v.job for v in reversed(views)}
     name, problem_type, maximize = score_settings(marker, metric)
     if name is None:  # no score named: the first stat the first finished run logged
         name = next((next(iter(lg.stats)) for lg in logs.values() if len(lg.stats)), None)
 
     jobs: list[dict[str, Any]] = []
-    per_config: dict[str, list[tuple[str, float | None, int]]] = {}
-    first_job: dict[str, PlannedJob] = {}
+    by_config: dict[str, list[dict[str, Any]]] = {}
     for v in views:
         log = logs.get(v.job.job_id)
-        score: float | None = None
-        reason: str | None = None
+        score, reason = None, None
         if v.state == "done":
             if log is None or name is None:
                 reason = "no log"
@@ -69,8 +69,6 @@ def collect(
                 reason = f"{name!r} not logged"
             else:
                 score, reason = score_with_reason(log.stats[name], problem_type, bool(maximize))
-        per_config.setdefault(v.job.config_id, []).append((v.state, score, v.job.seed))
-        first_job.setdefault(v.job.config_id, v.job)
         rec: dict[str, Any] = {
             "job_id": v.job.job_id,
             "config_id": v.job.config_id,
@@ -79,36 +77,30 @@ def collect(
             "exit_code": v.exit_code,
             "run_dir": str(v.run_dir),
             "score": score,
+            "score_missing": reason,
+            "fold": v.job.fold,
+            "duration_s": None if v.start is None or v.end is None else round(v.end - v.start, 3),
         }
-        if reason:
-            rec["score_missing"] = reason
-        if v.job.fold is not None:
-            rec["fold"] = v.job.fold
-        if v.start is not None and v.end is not None:
-            rec["duration_s"] = round(v.end - v.start, 3)
-        jobs.append(rec)
+        jobs.append({k: x for k, x in rec.items() if x is not None or k in _KEEP})
+        by_config.setdefault(v.job.config_id, []).append(jobs[-1])
 
     configs: list[dict[str, Any]] = []
-    for config_id, items in per_config.items():
+    for config_id, items in by_config.items():
         job = first_job[config_id]
-        s = summarize_scores([score for _, score, _ in items])
-        unfinished = sum(1 for state, _, _ in items if state not in FINAL)
-        entry: dict[str, Any] = {
-            "config_id": config_id,
-            "params": job.params,
-            "seeds": sorted({seed for _, _, seed in items}),
-            "score_mean": s.mean,
-            "score_std": s.std,
-            "score_stderr": s.stderr,
-            "score_ci_low": s.ci_low,
-            "score_ci_high": s.ci_high,
-            "n_runs": len(items),
-            "n_failed": s.n_failed - unfinished,
-            "n_unfinished": unfinished,
-        }
-        if job.proposal is not None:
-            entry["proposal"] = job.proposal
-        configs.append(entry)
+        s = summarize_scores([j["score"] for j in items])
+        unfinished = sum(1 for j in items if j["state"] not in FINAL)
+        configs.append(
+            {
+                "config_id": config_id,
+                "params": job.params,
+                "seeds": sorted({j["seed"] for j in items}),
+                **{f"score_{k}": x for k, x in s.as_dict().items() if not k.startswith("n")},
+                "n_runs": len(items),
+                "n_failed": s.n_failed - unfinished,
+                "n_unfinished": unfinished,
+                **({} if job.proposal is None else {"proposal": job.proposal}),
+            }
+        )
 
     doc: dict[str, Any] = {
         "job_type": marker.get("job_type"),

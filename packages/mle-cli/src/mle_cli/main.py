@@ -44,7 +44,8 @@ def parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         mod = importlib.import_module(f"._cmd_{name}", __package__)
         doc = (mod.__doc__ or name).strip()
-        cmd = sub.add_parser(name, help=doc.splitlines()[0], description=doc, allow_abbrev=False)
+        summary = doc.splitlines()[0].replace("%", "%%")  # argparse %-formats help strings
+        cmd = sub.add_parser(name, help=summary, description=doc, allow_abbrev=False)
         mod.add_arguments(cmd)
         cmd.set_defaults(handler=mod.run)
     return p
