@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Project, multi_yaml
-from mle_logger import summarize_scores
+from mle_logger import load_log, score_series, summarize_scores
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +47,11 @@ def test_results_json_is_mle_loggers_summary_and_strict_json(
     doc = _strict(project.mle("results", str(exp), "--json").stdout)
     assert isinstance(doc, dict)
     a, b = doc["configs"]
-    expected = summarize_scores([3.0, 4.0, 5.0])
+    # the same seeds scored and summarised by mle-logger directly from the run folders
+    runs = [Path(j["run_dir"]) for j in doc["jobs"] if j["config_id"] == a["config_id"]]
+    scores = [score_series(load_log(r).stats["score"], "final") for r in runs]
+    expected = summarize_scores(scores)
+    assert scores == [3.0, 4.0, 5.0]
     assert a["score_mean"] == pytest.approx(expected.mean)
     assert a["score_std"] == pytest.approx(expected.std) == pytest.approx(1.0)  # ddof=1
     assert (a["score_ci_low"], a["score_ci_high"]) == pytest.approx(

@@ -68,13 +68,14 @@ def test_unwritable_places_are_one_line(project: Project) -> None:
     assert res.stderr.count("\n") == 1 and "a-file" in res.stderr
 
 
-def test_dry_run_into_a_closed_pipe_ends_quietly(project: Project) -> None:
+@pytest.mark.parametrize("dry", [True, False])
+def test_a_closed_pipe_ends_quietly_and_a_run_still_finishes(project: Project, dry: bool) -> None:
     project.yaml("exp.yaml", multi_yaml(num_seeds=2))
     read, write = os.pipe()
     os.close(read)
     try:
         res = subprocess.run(
-            [sys.executable, "-m", "mle_cli", "run", "exp.yaml", "--dry-run"],
+            [sys.executable, "-m", "mle_cli", "run", "exp.yaml", *(["--dry-run"] if dry else [])],
             cwd=project.root,
             env={**os.environ, "MLE_USER_CONFIG": str(project.root / "none.yaml")},
             stdout=write,
@@ -85,6 +86,9 @@ def test_dry_run_into_a_closed_pipe_ends_quietly(project: Project) -> None:
     finally:
         os.close(write)
     assert res.returncode == 0 and res.stderr == ""
+    if not dry:  # the output was lost, not the run
+        [exp] = project.experiments()
+        assert [j["state"] for j in project.results(exp)["jobs"]] == ["done", "done"]
 
 
 def test_dry_run_names_an_earlier_hyper_log_that_does_not_fit(project: Project) -> None:
