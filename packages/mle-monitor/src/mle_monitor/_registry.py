@@ -132,10 +132,9 @@ class Registry:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open()
         try:
-            if not self._ready:
-                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    con.execute("PRAGMA journal_mode = WAL")
-                con.execute("PRAGMA synchronous = NORMAL")
+            if not self._ready and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            con.execute("PRAGMA synchronous = NORMAL")  # per connection: no fsync per commit
             con.execute("BEGIN IMMEDIATE")
             try:
                 if not self._ready:
