@@ -211,3 +211,24 @@ def test_gp_keeps_its_kernel_fit_while_the_data_grows_little(
     search.tell(pending, [1.0, 1.0])
     search.tell(search.ask(1), [1.0])  # 154 >= 153: tuned again
     assert calls
+
+
+def test_gp_retunes_while_results_are_always_pending(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An asynchronous runner always has a point pending: the kernel must still be re-tuned
+    as the data grows (on the real observations, never on the lies)."""
+    from mle_search import _gp
+
+    space = Space.from_config({"real": {"a": {"begin": 0.0, "end": 1.0}}})
+    search = SMBOSearch(space, seed=0, n_initial_points=3, acq_function="EI")
+    held = search.ask(1)
+    tuned: list[int] = []
+    real = _gp.GPOptimizer._tune
+    monkeypatch.setattr(
+        _gp.GPOptimizer, "_tune", lambda self, X, y: tuned.append(len(y)) or real(self, X, y)
+    )
+    for _ in range(8):  # one result in, one new point out, the other always pending
+        (new,) = search.ask(1)
+        search.tell(held, [(held[0]["train_config.a"] - 0.3) ** 2])
+        held = [new]
+    assert len(tuned) >= 4 and tuned == sorted(tuned)
+    assert all(n <= len(search.history) for n in tuned)  # lies never reach the tuning

@@ -31,7 +31,6 @@ _OWN_KWARGS = (
     "random_state",
     "initial_point_generator",  # initial points are drawn by mle-search from the priors
 )
-_MAX_TRIES = 1000
 #: optimizer_kwargs the own GP understands (the rest is scikit-optimize's, for RF/ET/GBRT)
 _GP_KWARGS = {
     "acq_optimizer_kwargs": ("n_points", "n_restarts_optimizer"),
@@ -192,7 +191,11 @@ class SMBOSearch(Strategy):
     def _liar_optimizer(self, lies: list[Key]) -> Any:
         """A fresh optimizer told every real observation plus a lie at each of ``lies``."""
         seed = int(self._rng.integers(2**31 - 1))
-        if isinstance(self._opt, GPOptimizer):  # same kernel hyperparameters, no re-tuning
+        if isinstance(self._opt, GPOptimizer):
+            if self._stale:  # fit (and re-tune on schedule) on the real observations first:
+                self._opt.refit()  # with results always pending, nothing else would
+                self._stale = False
+            # the copy keeps those kernel hyperparameters: the lies carry no information
             return self._opt.with_lies([self._codec.encode(k) for k in lies], self._lie(), seed)
         opt = self._optimizer(seed)
         xs = list(self._opt.Xi) + [self._codec.encode(k) for k in lies]
