@@ -267,3 +267,25 @@ def test_file_names_agree_with_mle_config_layout() -> None:
         assert getattr(_folder, name) == getattr(layout, name), name
     for fname in ("hyper_log.pkl", "a/b/log.jsonl", "x"):
         assert _folder.hyper_log_name(fname) == layout.hyper_log_name(fname)
+
+
+def test_a_folder_cache_reads_only_what_was_appended_and_agrees_with_a_fresh_read(
+    tmp_path: Path,
+) -> None:
+    from mle_monitor import FolderCache
+
+    root = make_experiment(tmp_path, "exp", [("a-s0", "done"), ("a-s1", "running")])
+    cache = FolderCache()
+    with driver_holding(root):
+        assert inspect_experiment(root, cache=cache).counts == {"done": 1, "running": 1}
+        with (root / "events.jsonl").open("a") as fh:
+            fh.write('{"state": "done", "exit_code": 0, "time": 1.9e9, "job_id": "a-s1"')  # torn
+        assert inspect_experiment(root, cache=cache).counts == {"done": 1, "running": 1}
+        with (root / "events.jsonl").open("a") as fh:
+            fh.write("}\n")
+        cached = inspect_experiment(root, cache=cache)
+        assert cached.counts == {"done": 2}
+        assert cached == inspect_experiment(root)
+    text = (root / "events.jsonl").read_text().splitlines()
+    (root / "events.jsonl").write_text("\n".join(text[:2]) + "\n")  # replaced by a shorter file
+    assert inspect_experiment(root, cache=cache) == inspect_experiment(root)

@@ -12,6 +12,7 @@ from .__about__ import __version__
 from ._dashboard import Dashboard, DashboardState, run_monitor
 from ._folder import (
     ExperimentDetail,
+    FolderCache,
     JobInfo,
     find_experiment_folders,
     inspect_experiment,
@@ -41,6 +42,7 @@ __all__ = [
     "ExperimentFolderError",
     "ExperimentNotFoundError",
     "ExperimentRecord",
+    "FolderCache",
     "GpuInfo",
     "JobInfo",
     "MachineProbe",

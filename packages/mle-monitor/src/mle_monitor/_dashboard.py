@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from ._folder import ExperimentDetail, inspect_experiment
+from ._folder import ExperimentDetail, FolderCache, inspect_experiment
 from ._machine import MachineProbe, MachineSnapshot
 from ._record import ExperimentRecord
 from ._registry import Registry
@@ -92,6 +92,7 @@ class Dashboard:
         self.recent = recent
         self.focus_id = focus
         self.state: DashboardState | None = None
+        self._cache = FolderCache()
 
     # ------------------------------------------------------------------ data
     def refresh(self) -> DashboardState:
@@ -99,7 +100,10 @@ class Dashboard:
         experiment in focus, and the machine."""
         with warnings.catch_warnings():  # a read-only registry must not scribble on the screen
             warnings.simplefilter("ignore")
-            running = self.registry.list(state="running", refresh=True)
+            self.registry.refresh_running(
+                reader=lambda f: inspect_experiment(f, cache=self._cache).record
+            )
+            running = self.registry.list(state="running")
             latest = [r for r in self.registry.list(limit=self.recent) if r.state != "running"]
             shown = running + latest[: max(0, self.recent - len(running))]
         if self.focus_id not in {r.id for r in shown}:
@@ -110,7 +114,7 @@ class Dashboard:
                 try:
                     with warnings.catch_warnings():
                         warnings.simplefilter("ignore")
-                        detail = inspect_experiment(rec.folder)
+                        detail = inspect_experiment(rec.folder, cache=self._cache)
                 except (ExperimentFolderError, OSError):
                     detail = None
         snap = self.machine.snapshot() if self.machine is not None else None

@@ -24,6 +24,8 @@ import math
 import os
 import socket
 import time
+import warnings
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
@@ -35,6 +37,7 @@ from .errors import ExperimentFolderError
 __all__ = [
     "EXPERIMENT_MARKER",
     "ExperimentDetail",
+    "FolderCache",
     "JobInfo",
     "find_experiment_folders",
     "inspect_experiment",
@@ -246,8 +249,122 @@ def _best_from_hyper_log(
     return (None, None) if best is None else best
 
 
-def inspect_experiment(folder: str | os.PathLike[str]) -> ExperimentDetail:
+class _Tail:
+    """Reads the complete lines appended to a JSON-lines file since the last call (all of
+    it again when the file was replaced or shrank); a torn last line waits for its end."""
+
+    def __init__(self) -> None:
+        self.ino: int | None = None
+        self.offset = 0
+        self.warned = False
+
+    def new(self, path: Path) -> tuple[bool, list[dict[str, Any]]]:
+        """(whether to start over, the new records)."""
+        try:
+            st = path.stat()
+        except OSError:
+            reset = self.ino is not None
+            self.ino, self.offset = None, 0
+            return reset, []
+        reset = st.st_ino != self.ino or st.st_size < self.offset
+        if reset:
+            self.ino, self.offset = st.st_ino, 0
+        if st.st_size == self.offset:
+            return reset, []
+        try:
+            with open(path, "rb") as fh:
+                fh.seek(self.offset)
+                data = fh.read()
+        except OSError:
+            return reset, []
+        end = data.rfind(b"\n") + 1
+        self.offset += end
+        out, bad = [], 0
+        for raw in data[:end].splitlines():
+            if not raw.strip():
+                continue
+            try:
+                rec = json.loads(raw)
+            except ValueError:
+                bad += 1
+                continue
+            if isinstance(rec, dict):
+                out.append(rec)
+            else:
+                bad += 1
+        if bad and not self.warned:
+            self.warned = True
+            warnings.warn(f"{path}: skipped {bad} line(s) that are not JSON objects", stacklevel=4)
+        return reset, out
+
+
+class _Logs:
+    """The job table and the events of one folder, folded as they are read."""
+
+    def __init__(self) -> None:
+        self._jobs, self._events = _Tail(), _Tail()
+        self._clear_jobs()
+        self._clear_events()
+
+    def _clear_jobs(self) -> None:
+        self.table: dict[str, dict[str, Any]] = {}
+
+    def _clear_events(self) -> None:
+        self.last: dict[str, dict[str, Any]] = {}
+        self.told: str | None = None  # the driver's own last word on the experiment
+        self.search_ended = False
+        self.first: float | None = None
+        self.last_time: float | None = None
+
+    def update(self, root: Path) -> None:
+        reset, rows = self._jobs.new(root / JOBS_TABLE)
+        if reset:
+            self._clear_jobs()
+        for rec in rows:
+            jid = rec.get("job_id")
+            if isinstance(jid, str):
+                self.table.setdefault(jid, rec)
+        reset, events = self._events.new(root / EVENTS_LOG)
+        if reset:
+            self._clear_events()
+        for ev in events:
+            t = _number(ev.get("time"))
+            if t is not None:
+                self.first = t if self.first is None else min(self.first, t)
+                self.last_time = t if self.last_time is None else max(self.last_time, t)
+            key = ev.get("job_id", ev.get("key"))
+            if isinstance(key, str):
+                self.last[key] = ev
+                self.told = None
+            elif ev.get("search") == "ended":
+                self.search_ended = True
+            elif ev.get("experiment") in EXPERIMENT_STATES:
+                self.told = str(ev["experiment"])
+
+
+class FolderCache:
+    """What :func:`inspect_experiment` read of a few folders' append-only logs, so the next
+    call reads only what was appended (``size``: folders kept, least recently used dropped)."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._logs: OrderedDict[Path, _Logs] = OrderedDict()
+
+    def logs(self, root: Path) -> _Logs:
+        logs = self._logs.pop(root, None) or _Logs()
+        self._logs[root] = logs
+        while len(self._logs) > self.size:
+            self._logs.popitem(last=False)
+        return logs
+
+
+def inspect_experiment(
+    folder: str | os.PathLike[str], *, cache: FolderCache | None = None
+) -> ExperimentDetail:
     """Read one experiment folder: its registry record plus every job's state.
+
+    ``cache``: keeps what was read of the append-only job table and events between calls, so
+    a refresh reads only what was appended since (the dashboard's every few seconds).
 
     Raises :class:`ExperimentFolderError` when ``folder`` has no readable experiment record.
     Other damaged or missing files leave their fields empty.
@@ -264,28 +381,10 @@ def inspect_experiment(folder: str | os.PathLike[str]) -> ExperimentDetail:
     search = marker.get("search")
     search = search if isinstance(search, dict) else None
 
-    table: dict[str, dict[str, Any]] = {}
-    for rec in _iter_jsonl(root / JOBS_TABLE):
-        jid = rec.get("job_id")
-        if isinstance(jid, str):
-            table.setdefault(jid, rec)
-    last: dict[str, dict[str, Any]] = {}
-    told: str | None = None  # the driver's own last word on the experiment
-    search_ended = False
-    first = last_time = None
-    for ev in _iter_jsonl(root / EVENTS_LOG):
-        t = _number(ev.get("time"))
-        if t is not None:
-            first = t if first is None else min(first, t)
-            last_time = t if last_time is None else max(last_time, t)
-        key = ev.get("job_id", ev.get("key"))
-        if isinstance(key, str):
-            last[key] = ev
-            told = None
-        elif ev.get("search") == "ended":
-            search_ended = True
-        elif ev.get("experiment") in EXPERIMENT_STATES:
-            told = str(ev["experiment"])
+    logs = cache.logs(root) if cache is not None else _Logs()
+    logs.update(root)
+    table, last, told = logs.table, logs.last, logs.told
+    search_ended, first, last_time = logs.search_ended, logs.first, logs.last_time
 
     jobs: list[JobInfo] = []
     counts: dict[str, int] = {}
@@ -367,9 +466,11 @@ def inspect_experiment(folder: str | os.PathLike[str]) -> ExperimentDetail:
     )
 
 
-def read_experiment(folder: str | os.PathLike[str]) -> ExperimentRecord:
+def read_experiment(
+    folder: str | os.PathLike[str], *, cache: FolderCache | None = None
+) -> ExperimentRecord:
     """The registry record of one experiment folder (see the module docstring)."""
-    return inspect_experiment(folder).record
+    return inspect_experiment(folder, cache=cache).record
 
 
 _SKIP = {"node_modules", "__pycache__", "site-packages", "venv", RUNS_DIR}

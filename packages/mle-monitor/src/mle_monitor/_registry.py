@@ -264,13 +264,17 @@ class Registry:
                 self.remove(gone)
         return records
 
-    def refresh_running(self) -> list[ExperimentRecord]:
+    def refresh_running(
+        self, reader: Callable[[str], ExperimentRecord] | None = None
+    ) -> list[ExperimentRecord]:
         """Re-read the folders of rows that say ``running`` (a driver killed with -9 cannot
-        say it stopped) and write what changed. Returns the records that changed."""
+        say it stopped) and write what changed. Returns the records that changed.
+        ``reader``: how a folder is read (default :func:`read_experiment`)."""
+        read = reader if reader is not None else read_experiment
         changed: list[ExperimentRecord] = []
         for rec in self.list(state="running"):
             try:
-                now = read_experiment(rec.folder)
+                now = read(rec.folder)
             except (ExperimentFolderError, OSError):
                 continue
             if now != rec:
