@@ -289,3 +289,18 @@ def test_a_folder_cache_reads_only_what_was_appended_and_agrees_with_a_fresh_rea
     text = (root / "events.jsonl").read_text().splitlines()
     (root / "events.jsonl").write_text("\n".join(text[:2]) + "\n")  # replaced by a shorter file
     assert inspect_experiment(root, cache=cache) == inspect_experiment(root)
+
+
+def test_on_a_network_file_system_the_registry_uses_a_rollback_journal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mle_monitor import _registry
+
+    assert _registry.filesystem_type("/proc/self") == "proc"
+    monkeypatch.setattr(_registry, "filesystem_type", lambda path: "nfs4")
+    reg = Registry(tmp_path / "nfs" / "r.db")
+    assert reg.update(make_experiment(tmp_path, "a")) is not None
+    con = sqlite3.connect(reg.path)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    con.close()
+    assert [r.name for r in reg.list()] == ["a"]

@@ -1,7 +1,8 @@
 """The experiment registry: one SQLite file per user, one row per experiment folder.
 
 The database runs in WAL mode with a busy timeout, so several ``mle`` processes may write at
-once (each write is one short ``BEGIN IMMEDIATE`` transaction) while monitors read. The
+once (each write is one short ``BEGIN IMMEDIATE`` transaction) while monitors read. On a network
+file system (an NFS home on a cluster), where WAL is unsafe, it uses a rollback journal. The
 experiment folder stays the truth: :meth:`Registry.rescan` rebuilds every row from the folders.
 A registry that cannot be written (read-only home, a lock held too long, a file that is no
 database) never stops an experiment: the write warns once (:class:`RegistryWarning`) and
@@ -31,7 +32,13 @@ from .errors import (
     RegistryWarning,
 )
 
-__all__ = ["REGISTRY_ENV", "Registry", "default_registry_path"]
+__all__ = [
+    "NETWORK_FILESYSTEMS",
+    "REGISTRY_ENV",
+    "Registry",
+    "default_registry_path",
+    "filesystem_type",
+]
 
 #: environment variable naming the registry file (wins over the default location)
 REGISTRY_ENV = "MLE_REGISTRY"
@@ -58,6 +65,35 @@ _UPSERT = (
     f"ON CONFLICT(id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in [*_COLUMNS[1:], "updated"])
 )
+
+
+#: file systems where SQLite's WAL mode is unsafe (its index lives in shared memory, which
+#: other hosts do not see): the registry uses a rollback journal there
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs", "nfs4", "cifs", "smb3", "smbfs", "lustre", "gpfs", "beegfs", "ceph",
+        "glusterfs", "fuse.glusterfs", "fuse.sshfs", "afs", "9p",
+    }
+)  # fmt: skip
+
+
+def filesystem_type(path: str | os.PathLike[str]) -> str | None:
+    """The type of the file system holding ``path`` (from ``/proc/mounts``; None: unknown)."""
+    try:
+        text = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    target = os.path.realpath(path)
+    best, kind = "", None
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) < 3:
+            continue
+        mount = parts[1].replace("\\040", " ")
+        inside = target == mount or target.startswith(mount.rstrip("/") + "/")
+        if inside and len(mount) >= len(best):
+            best, kind = mount, parts[2]
+    return kind
 
 
 def default_registry_path() -> Path:
@@ -113,6 +149,7 @@ class Registry:
         self.timeout = timeout
         self._warned = False
         self._ready = False
+        self._journal: str | None = None  # "wal", or "delete" on a network file system
 
     def __repr__(self) -> str:
         return f"Registry({str(self.path)!r})"
@@ -130,11 +167,20 @@ class Registry:
     @contextlib.contextmanager
     def _writing(self) -> Iterator[sqlite3.Connection]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self._journal is None:
+            network = filesystem_type(self.path.parent) in NETWORK_FILESYSTEMS
+            self._journal = "delete" if network else "wal"
         con = self._open()
         try:
-            if not self._ready and con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                con.execute("PRAGMA journal_mode = WAL")
-            con.execute("PRAGMA synchronous = NORMAL")  # per connection: no fsync per commit
+            if (
+                not self._ready
+                and con.execute("PRAGMA journal_mode").fetchone()[0] != self._journal
+            ):
+                con.execute(f"PRAGMA journal_mode = {self._journal.upper()}")
+            # per connection; WAL: a commit needs no fsync (a power cut loses the last rows,
+            # never the file); a rollback journal needs FULL for that
+            sync = "NORMAL" if self._journal == "wal" else "FULL"
+            con.execute(f"PRAGMA synchronous = {sync}")
             con.execute("BEGIN IMMEDIATE")
             try:
                 if not self._ready:
