@@ -66,9 +66,7 @@ def test_report_and_log_never_wait_for_a_proposal(tmp_path: Path) -> None:
     log = HyperLog(tmp_path / "hyper_log.jsonl")
     with SearchLoop(strategy, budget=4, seeds=1, log=log, background=True) as loop:
         strategy.gate.set()
-        assert loop.propose(2) == [] and loop.proposing  # computing: nothing yet
-        assert loop.wait_proposals(WAIT)
-        first = loop.propose(2)
+        first = loop.propose(2)  # nothing open, no job to handle: it waits for the model
         assert [t.id for t in first] == [0, 1] and not loop.proposing
         strategy.gate.clear()
         assert loop.propose(1) == []  # an ask is now blocked inside the strategy
@@ -91,9 +89,14 @@ def test_a_strategy_error_surfaces_on_the_callers_thread() -> None:
     strategy = Gated(_space())
     strategy.fail = RuntimeError("model exploded")
     strategy.gate.set()
-    loop = SearchLoop(strategy, budget=2, seeds=1, background=True)
-    assert loop.propose(1) == []
-    with pytest.raises(RuntimeError, match="model exploded"):  # the next call of the loop
+    loop = SearchLoop(strategy, budget=3, seeds=1, background=True)
+    with pytest.raises(RuntimeError, match="model exploded"):
+        loop.propose(1)  # nothing open: it waited, so the error comes from here
+    strategy.fail = None
+    assert len(loop.propose(1)) == 1
+    strategy.fail = RuntimeError("model exploded again")
+    assert loop.propose(1) == []  # a trial is open: computed in the background
+    with pytest.raises(RuntimeError, match="again"):  # the next call of the loop
         loop.wait_proposals(WAIT)
     loop.close()
 
@@ -103,11 +106,9 @@ def test_a_proposal_never_handed_out_is_no_trial_after_a_restart(tmp_path: Path)
     strategy = Gated(_space())
     strategy.gate.set()
     loop = SearchLoop(strategy, budget=4, seeds=1, log=log, background=True)
-    loop.propose(1)
-    loop.wait_proposals(WAIT)
     (trial,) = loop.propose(1)
+    assert loop.propose(2) == []  # trial 0 is open: computed in the background
     loop.report(trial.id, 0, 2.0)
-    loop.propose(2)
     loop.wait_proposals(WAIT)  # two computed, never handed out: then the driver dies
     loop.close()
     again = Gated(_space())
@@ -115,8 +116,6 @@ def test_a_proposal_never_handed_out_is_no_trial_after_a_restart(tmp_path: Path)
     resumed = SearchLoop(again, budget=4, seeds=1, log=log, background=True)
     resumed.restore()
     assert resumed.n_proposed == 1 and resumed.remaining == 3
-    assert resumed.propose(3) == []
-    resumed.wait_proposals(WAIT)
     trials = resumed.propose(3)
     assert [t.id for t in trials] == [1, 2, 3]
     assert [t.params["train_config.n"] for t in trials] == [2, 3, 4]  # 1 is done
@@ -133,9 +132,7 @@ def test_background_search_runs_its_budget_to_done() -> None:
     while not loop.done:
         for trial in loop.propose(4 - len(running)):
             running += [(trial.id, s, trial.params) for s in trial.seeds]
-        if not running:
-            assert loop.wait_proposals(WAIT)
-            continue
+        assert running  # with nothing open, propose waits for the model
         tid, seed, params = running.pop(0)
         loop.report(tid, seed, objective(params) + seed)
     loop.close()
@@ -151,8 +148,7 @@ def test_background_exhausts_a_finite_space() -> None:
     told = 0
     while not loop.done:
         trials = loop.propose(5)
-        if not trials:
-            assert loop.wait_proposals(WAIT)
+        assert trials or loop.done  # nothing was open: it waited for them
         for trial in trials:
             loop.report(trial.id, 0, 1.0)
             told += 1

@@ -119,11 +119,12 @@ class SearchLoop:
         :attr:`done` and :attr:`end_reason`). Record each trial durably before running it:
         on resume, :meth:`restore` needs every trial proposed and not yet told.
 
-        In background mode this never waits: it hands out proposals that are ready and, if
-        more are wanted, starts computing them (``[]`` meanwhile; :attr:`proposing` is True).
-        Call it again when a job changes state or :meth:`wait_proposals` returns. A proposal
-        becomes a trial only when returned here (one computed but never handed out is simply
-        forgotten by a restart).
+        In background mode it hands out proposals that are ready and, if more are wanted,
+        starts computing them (``[]`` meanwhile; :attr:`proposing` is True); call it again
+        when a job changes state or :meth:`wait_proposals` returns. It waits for a proposal
+        only when no trial is open (no job of the search runs, so no job handling is held
+        up). A proposal becomes a trial only when returned here (one computed but never
+        handed out is simply forgotten by a restart).
         """
         self._used = True
         self._collect()
@@ -319,15 +320,29 @@ class SearchLoop:
         self.close()
 
     def _propose_background(self, want: int) -> list[Trial]:
+        trials = self._take_ready(want)
+        if not trials and not self._open and self._asking is not None:
+            # no trial of this search is open, so no job of it runs: there is no job
+            # handling to hold up, and a runner may take [] with nothing running as the end
+            wait_all([self._asking], None)
+            self._collect()
+            trials = self._take_ready(want)
+        return trials
+
+    def _take_ready(self, want: int) -> list[Trial]:
+        """Hand out up to ``want`` ready proposals and start computing the rest."""
         take, self._ready = self._ready[:want], self._ready[want:]
         trials = [self._new_trial(params) for params in take]
-        need = want - len(trials)
-        if need > 0 and self._asking is None and self._worker is not None:
+        if len(trials) < want and not self.exhausted:
+            self._ask(want - len(trials))
+        return trials
+
+    def _ask(self, need: int) -> None:
+        if self._asking is None and self._worker is not None:
             # nothing open and nothing ready: an empty answer can never change (all results
             # are told before the ask runs), so it means the strategy is stuck
             self._ask_may_stall = not self._open and not self._ready
             self._asking = self._worker.submit(lambda strategy: strategy.ask(need))
-        return trials
 
     def _collect(self) -> None:
         """Take in the worker's finished calls (re-raising the first error, if any)."""
