@@ -61,6 +61,7 @@ def fake_run(n: int, trace: bool = False) -> tuple[float, float, int]:
         exp.root.mkdir()
         write_job_configs(exp, spec, plan_static_jobs(spec))
         write_json(exp.marker, marker_for(spec, sys.executable, root, ["mle", "run"]))
+
         class Forgetful(FakeBackend):  # a backend that drops ended jobs (Backend.forget)
             def forget(self, ids: list[str]) -> None:
                 for job_id in ids:
