@@ -198,3 +198,78 @@ def test_a_slurm_experiment_is_listed(mle: Mle) -> None:
     mle("run", "slurm.yaml", "--backend", "slurm")
     rows = mle.rows()
     assert [(r["state"], r["backend"], r["jobs_done"]) for r in rows] == [("done", "slurm", 2)]
+
+
+def _grid_yaml() -> str:
+    return textwrap.dedent(
+        """\
+        meta_job_args:
+          project_name: grid
+          job_type: hyperparameter-search
+          base_train_fname: train.py
+          base_train_config: base.json
+          experiment_dir: experiments/
+        param_search_args:
+          search_type: grid
+          maximize_objective: true
+          problem_type: final
+          eval_score_type: score
+          num_search_batches: 2
+          num_iter_per_batch: 2
+          num_evals_per_iter: 2
+          params_to_search:
+            real:
+              x:
+                begin: 1
+                end: 4
+                bins: 4
+        single_job_args:
+          num_logical_cores: 1
+        """
+    )
+
+
+@pytest.mark.slow
+def test_mle_monitor_under_tmux_follows_a_running_search_and_quits_on_q(mle: Mle) -> None:
+    import shutil
+
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    (mle.root / "grid.yaml").write_text(_grid_yaml())
+    (mle.root / "base.json").write_text(_base(1.0))  # 3 s per job, 2 at a time
+    run = mle.popen("run", "grid.yaml")
+    tmux = ["tmux", "-S", str(mle.root / "tmux.sock")]
+    try:
+        _wait_rows(mle, {"grid": "running"})
+        env = [f"{k}={v}" for k, v in mle.env.items() if k in ("MLE_REGISTRY", "MLE_USER_CONFIG")]
+        cmd = ["env", *env, sys.executable, "-m", "mle_cli", "monitor", "--interval", "0.5"]
+        subprocess.run(
+            [*tmux, "new-session", "-d", "-s", "mon", "-x", "80", "-y", "24", *cmd],
+            check=True,
+            cwd=mle.root,
+        )
+
+        def screen() -> str:
+            return subprocess.run(
+                [*tmux, "capture-pane", "-p", "-t", "mon"], capture_output=True, text=True
+            ).stdout
+
+        assert wait_for(lambda: "grid" in screen() and "running" in screen(), 120), screen()
+        # while it runs, some job is done and the count shows it (8 jobs in all)
+        assert wait_for(lambda: "done 2" in screen() and "/8" in screen(), 180), screen()
+        run.communicate(timeout=300)
+        assert wait_for(lambda: "jobs: done 8" in screen(), 120), screen()
+        subprocess.run([*tmux, "send-keys", "-t", "mon", "q"], check=True)
+        gone = wait_for(
+            lambda: (
+                subprocess.run([*tmux, "has-session", "-t", "mon"], capture_output=True).returncode
+                != 0
+            ),
+            60,
+        )
+        assert gone, "mle monitor did not exit on q"
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.communicate()
+        subprocess.run([*tmux, "kill-server"], capture_output=True, check=False)

@@ -189,3 +189,25 @@ def test_under_tmux_counts_follow_the_folder_keys_switch_and_q_quits(
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_many_running_experiments_still_fit_and_the_focus_stays_visible(tmp_path: Path) -> None:
+    from contextlib import ExitStack
+
+    reg = Registry(tmp_path / "r.db")
+    roots = [_search(tmp_path / "exps", f"e{i:02d}") for i in range(10)]
+    with ExitStack() as stack:
+        for root in roots:
+            stack.enter_context(driver_holding(root))
+            reg.update(root)
+        dash = Dashboard(reg, machine=_probe())
+        dash.refresh()
+        for _ in range(7):
+            dash.move(1)
+        dash.refresh()
+        for width, height in ((80, 24), (60, 16)):
+            lines = _screen(dash, width, height)
+            assert len(lines) <= height and max(len(ln) for ln in lines) <= width
+            assert "10 running" in lines[0]
+            focus = [ln for ln in lines if ln.startswith(">")]
+            assert len(focus) == 1 and dash.focus_id in focus[0]

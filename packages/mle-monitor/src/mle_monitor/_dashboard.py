@@ -148,18 +148,23 @@ class Dashboard:
         )
         lines.append(head)
 
-        table = Table(box=None, pad_edge=False, expand=True, show_edge=False, padding=(0, 1))
-        for name, kw in (
-            ("", {"width": 1}),
-            ("ID", {"no_wrap": True}),
+        wide = width >= 72  # narrower: no type and backend columns
+        columns: list[tuple[str, dict[str, Any]]] = [
+            ("", {"min_width": 1, "no_wrap": True}),
+            ("ID", {"min_width": 10, "no_wrap": True}),
             ("PROJECT", {"no_wrap": True, "max_width": 14}),
-            ("TYPE", {"no_wrap": True}),
-            ("BACKEND", {"no_wrap": True}),
+        ]
+        if wide:
+            columns += [("TYPE", {"no_wrap": True}), ("BACKEND", {"no_wrap": True})]
+        columns += [
             ("STATE", {"no_wrap": True}),
             ("JOBS", {"justify": "right", "no_wrap": True}),
+            ("FAIL", {"justify": "right", "no_wrap": True}),
             ("BEST", {"justify": "right", "no_wrap": True}),
-        ):
-            table.add_column(name, header_style="bold", **kw)  # type: ignore[arg-type]
+        ]
+        table = Table(box=None, pad_edge=False, expand=True, show_edge=False, padding=(0, 1))
+        for name, kw in columns:
+            table.add_column(name, header_style="bold", **kw)
         room = max(1, min(len(st.experiments), height // 4))
         shown = st.experiments
         if len(shown) > room:  # keep the focus visible
@@ -168,19 +173,17 @@ class Dashboard:
             start = min(max(0, i - room + 1), len(shown) - room)
             shown = shown[start : start + room]
         for rec in shown:
-            mark = "▶" if rec.id == self.focus_id else ""
-            fail = f" {rec.jobs_failed} failed" if rec.jobs_failed else ""
-            table.add_row(
-                mark,
-                rec.id,
-                rec.project or "-",
-                _short_type(rec.job_type),
-                rec.backend or "-",
+            mark = ">" if rec.id == self.focus_id else ""
+            cells = [mark, rec.id, rec.project or "-"]
+            if wide:
+                cells += [_short_type(rec.job_type), rec.backend or "-"]
+            cells += [
                 rec.state,
-                f"{rec.jobs_done}/{rec.jobs_total}{fail}",
+                f"{rec.jobs_done}/{rec.jobs_total}",
+                str(rec.jobs_failed) if rec.jobs_failed else "",
                 _score(rec.best_score),
-                style="bold" if mark else None,
-            )
+            ]
+            table.add_row(*cells, style="bold" if mark else None)
         if not st.experiments:
             lines.append(Text("no experiments in the registry " + str(self.registry.path)))
         else:
