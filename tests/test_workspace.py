@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.mark.parametrize(
-    "module", ["mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_cli"]
+    "module", ["mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_monitor", "mle_cli"]
 )
 def test_package_importable_with_version(module: str) -> None:
     mod = importlib.import_module(module)
