@@ -110,6 +110,10 @@ def _earlier_search(spec: ExperimentSpec) -> Path | None:
     return earlier
 
 
+def _fold(fold: int | None) -> str:
+    return "" if fold is None else f" fold {fold}"
+
+
 def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Namespace) -> int:
     """Print the job table and the generated job script; write and run nothing."""
     from ._layout import ExperimentDir
@@ -136,12 +140,11 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
         console.print("experiment config (as understood, older spellings translated):")
         console.print(dumps(spec.raw))
     rows = []
-    for job in jobs:
+    for job in jobs:  # full parameter names: what each job's config receives
         params = dict(job.params)
         shown = Path(params.pop("config_fname")).name if "config_fname" in params else ""
         shown += ", ".join(f"{k}={v}" for k, v in params.items())
-        fold = f" fold {job.fold}" if job.fold is not None else ""
-        rows.append((job.job_id, job.config_id, job.seed, shown + fold))
+        rows.append((job.job_id, job.config_id, job.seed, shown + _fold(job.fold)))
     console.table(("job", "config", "seed", "params"), rows, right="seed")
     if jobs:
         make_specs = SpecFactory(ExperimentDir(root), marker_for(spec, python, Path.cwd(), []))

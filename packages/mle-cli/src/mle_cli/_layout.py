@@ -112,22 +112,18 @@ def new_experiment_root(parent: Path, name: str, create: bool = False) -> Path:
     ``-2``, ... suffix when another ``mle run`` took the name in the same second."""
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "experiment"
     base = parent / f"{datetime.now().strftime('%Y%m%d-%H%M%S')}_{slug}"
+    if create:
+        parent.mkdir(parents=True, exist_ok=True)
     for i in range(10_000):
         root = base if i == 0 else base.with_name(f"{base.name}-{i}")
-        if not create:
-            if not root.exists():
-                return root
-            continue
         try:
-            parent.mkdir(parents=True, exist_ok=True)
-            root.mkdir()
+            if create:
+                root.mkdir()  # atomic: exactly one `mle run` gets each name
+            elif root.exists():
+                continue
             return root
         except FileExistsError:
             continue
-        except OSError as exc:
-            raise ExperimentDirError(
-                f"{root}: cannot create the experiment folder ({exc.strerror})"
-            ) from None
     raise ExperimentDirError(f"{base}: expected a free folder name, found 10000 taken")
 
 
