@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+
+import pytest
 from cli_helpers import Project, multi_yaml
 
 
@@ -57,3 +60,30 @@ def test_help_lists_every_command(project: Project) -> None:
     assert all(name in out for name in COMMANDS)
     for name in COMMANDS:
         assert project.mle(name, "--help").stdout.startswith(f"usage: mle {name}")
+
+
+@pytest.mark.parametrize(
+    ("module", "root"),
+    [
+        ("mle_config.errors", "MleConfigError"),
+        ("mle_logger.errors", "MleLoggerError"),
+        ("mle_scheduler.errors", "MleSchedulerError"),
+        ("mle_search.errors", "MleSearchError"),
+        ("mle_cli.errors", "MleCliError"),
+    ],
+)
+def test_every_packages_errors_are_one_line_with_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], module: str, root: str
+) -> None:
+    import mle_cli._cmd_init
+    from mle_cli.main import main
+
+    class Raised(getattr(importlib.import_module(module), root)):  # type: ignore[misc]
+        """A subclass defined elsewhere (a plug-in's, say) is still the user's mistake."""
+
+    def fail(args: object) -> int:
+        raise Raised("file.yaml:3: key: expected X, found Y")
+
+    monkeypatch.setattr(mle_cli._cmd_init, "run", fail)
+    assert main(["init"]) == 2
+    assert capsys.readouterr().err == "mle: error: file.yaml:3: key: expected X, found Y\n"
