@@ -84,3 +84,16 @@ def test_tied_with_the_best() -> None:
     with pytest.raises(StatsInputError, match="alpha"):
         compare_to_best(scores, maximize=True, alpha=1.5)
     assert [c.tied for c in compare_to_best({"a": [None]}, maximize=True)] == [None]
+
+
+def test_scores_by_config_from_job_rows() -> None:
+    from mle_monitor.stats import scores_by_config
+
+    rows = [
+        {"config_id": "c1", "seed": 0, "score": 0.5},
+        {"config_id": "c0", "seed": 0, "score": 0.1},
+        {"config_id": "c1", "seed": 1, "score": None, "state": "failed"},
+        {"config_id": "c1", "seed": 2, "score": math.inf},
+        {"seed": 3, "score": 1.0},
+    ]
+    assert scores_by_config(rows) == {"c1": [0.5, None, None], "c0": [0.1]}

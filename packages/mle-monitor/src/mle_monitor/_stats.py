@@ -18,7 +18,7 @@ evidence, not proof. With fewer than two finite scores on either side nothing is
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ __all__ = [
     "TestResult",
     "compare_to_best",
     "mann_whitney_u",
+    "scores_by_config",
     "welch_t_test",
 ]
 
@@ -258,4 +259,22 @@ def compare_to_best(
         elif vals and clean[best]:
             rank = mann_whitney_u(clean[best], vals)
         out.append(Comparison(key, best, len(vals), mean, False, welch, rank, tied, alpha))
+    return out
+
+
+def scores_by_config(
+    rows: Iterable[Mapping[str, Any]], *, config_key: str = "config_id", score_key: str = "score"
+) -> dict[str, list[float | None]]:
+    """Seed scores per configuration from job rows (``results.json``'s ``jobs``: a job without
+    a finite score counts as a failed seed, None), in order of first appearance."""
+    out: dict[str, list[float | None]] = {}
+    for row in rows:
+        key = row.get(config_key)
+        if key is None:
+            continue
+        score = row.get(score_key)
+        value: float | None = None
+        if isinstance(score, int | float) and not isinstance(score, bool) and math.isfinite(score):
+            value = float(score)
+        out.setdefault(str(key), []).append(value)
     return out

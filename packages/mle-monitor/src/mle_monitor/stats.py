@@ -8,6 +8,7 @@ from ._stats import (
     TestResult,
     compare_to_best,
     mann_whitney_u,
+    scores_by_config,
     welch_t_test,
 )
 
@@ -17,5 +18,6 @@ __all__ = [
     "TestResult",
     "compare_to_best",
     "mann_whitney_u",
+    "scores_by_config",
     "welch_t_test",
 ]
