@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -52,22 +53,14 @@ class Console:
     """``mle``'s output: :meth:`print` and :meth:`table` to stdout, :meth:`warn` and
     :meth:`error` to stderr. The rich consoles are made on first use (import cost)."""
 
-    def __init__(self) -> None:
-        self._out: RichConsole | None = None
-        self._err: RichConsole | None = None
-
-    @property
+    @cached_property
     def out(self) -> RichConsole:
         """The rich console on stdout (for live progress bars)."""
-        if self._out is None:
-            self._out = _rich(stderr=False)
-        return self._out
+        return _rich(stderr=False)
 
-    @property
+    @cached_property
     def err(self) -> RichConsole:
-        if self._err is None:
-            self._err = _rich(stderr=True)
-        return self._err
+        return _rich(stderr=True)
 
     def print(self, text: str = "") -> None:
         """One line (or several) on stdout."""
