@@ -161,3 +161,20 @@ def test_resume_repairs_a_proposal_cut_short_by_a_crash(project: Project) -> Non
     assert _summary(project.results(exp)) == _summary(reference)
     assert len((exp / "hyper_log.jsonl").read_text().splitlines()) == 2
     assert len(project.counter()) == 5  # 4 runs, then the lost row's job once more
+
+
+def test_cancel_stops_a_detached_driver_and_its_jobs(project: Project) -> None:
+    project.config("base.json", steps=20, sleep=0.1)
+    project.yaml("exp.yaml", multi_yaml(num_seeds=2, max_running_jobs=2))
+    project.mle("run", "exp.yaml", "--detach")
+    [exp] = project.experiments()
+    deadline = time.monotonic() + 60
+    while len(list(exp.rglob("job-status.json"))) < 2:
+        assert time.monotonic() < deadline, (exp / "driver.log").read_text()
+        time.sleep(0.05)
+    assert "driver, which stopped" in project.mle("cancel", str(exp)).stdout
+    status = project.mle("status", str(exp)).stdout
+    assert "driver: not running" in status and "2 cancelled" in status
+    assert project.counter() == []
+    project.mle("resume", str(exp))
+    assert len(project.counter()) == 2

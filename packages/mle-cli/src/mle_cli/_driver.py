@@ -419,7 +419,9 @@ def cancel_experiment(exp: ExperimentDir) -> str:
             n = queue.unfinished
             queue.cancel_all()
             queue.close()
-    text = f"cancelled {n} unfinished job(s) of {exp.root}"
+    text = f"{exp.root}: cancelled {n} unfinished job(s)"
     if still is not None:
         return text + f"; the driver (pid {still.pid}) did not stop: end it with kill -9"
-    return text + (f"; stopped the driver (pid {driver.pid})" if driver is not None else "")
+    if driver is not None:
+        return text + f" left by the driver, which stopped and cancelled its own (pid {driver.pid})"
+    return text

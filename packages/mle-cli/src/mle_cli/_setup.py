@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -60,23 +60,11 @@ def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) ->
 
 def spec_from_marker(marker: dict[str, Any]) -> ExperimentSpec:
     """Rebuild the ExperimentSpec that ``mle run`` recorded (resume never re-reads the YAML)."""
-    return ExperimentSpec(
-        yaml_path=Path(marker["yaml_path"]),
-        job_type=marker["job_type"],
-        project_name=marker["project_name"],
-        train_script=Path(marker["train_script"]),
-        config_paths=[Path(p) for p in marker["config_paths"]],
-        experiment_dir=Path(marker["experiment_dir"]),
-        backend=marker["backend"],
-        max_running=marker.get("max_running"),
-        max_retries=int(marker.get("max_retries") or 0),
-        num_seeds=int(marker["num_seeds"]),
-        base_seed=int(marker.get("base_seed") or 0),
-        num_folds=int(marker.get("num_folds") or 1),
-        job_args=dict(marker.get("job_args") or {}),
-        search=marker.get("search"),
-        python=marker.get("python"),
-    )
+    kw = {f.name: marker[f.name] for f in fields(ExperimentSpec) if f.name in marker}
+    for key in ("yaml_path", "train_script", "experiment_dir"):
+        kw[key] = Path(kw[key])
+    kw["config_paths"] = [Path(p) for p in kw["config_paths"]]
+    return ExperimentSpec(**kw)
 
 
 def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
@@ -130,18 +118,11 @@ class SpecFactory:
         run_dir = self.exp.run_dir(job.job_id)
         out = str(self.job_args.get("log_file") or "stdout.txt")
         err = str(self.job_args.get("err_file") or "stderr.txt")
-        argv = [
-            self.python,
-            str(self.marker["train_script"]),
-            "-config",
-            str(self.exp.config_path(job.config_key)),
-            "-seed",
-            str(job.seed),
-            "-exp_dir",
-            str(run_dir),
-        ]
+        config = str(self.exp.config_path(job.config_key))
+        script = str(self.marker["train_script"])
+        argv = [self.python, script, "-config", config, "-seed", str(job.seed)]
         return JobSpec(
-            argv=argv,
+            argv=[*argv, "-exp_dir", str(run_dir)],
             stdout=run_dir / out,
             stderr=None if err == out else run_dir / err,
             cwd=self.marker.get("cwd"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import socket
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ STATUS_FILE = names.RUN_STATUS_FILE
 PENDING = "pending"
 ORPHANED = "orphaned"
 FINAL = ("done", "failed", "cancelled", "timeout", "lost")
-_WAITING = ("submitted", "queued", "retrying")
 
 
 @dataclass(frozen=True)
@@ -152,10 +152,7 @@ def job_views(
 
 
 def counts(views: list[JobView]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for v in views:
-        out[v.state] = out.get(v.state, 0) + 1
-    return out
+    return dict(Counter(v.state for v in views))
 
 
 def search_end(exp: ExperimentDir) -> str | None:
