@@ -17,6 +17,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ._console import console
@@ -101,10 +102,10 @@ class Driver:
                 if self.queue is not None:
                     self.queue.close()
                 self.events.close()
-                getattr(self.backend, "close", lambda: None)()
+                self.backend.close()
         return self._finish()
 
-    def _on_signal(self, signum: int, frame: Any) -> None:
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         """Ctrl-C / SIGTERM set a flag the loop checks between steps (a job is never
         half-submitted); inside the strategy, which may take long, they interrupt at once."""
         self.stop_requested = True

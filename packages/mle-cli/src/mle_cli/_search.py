@@ -12,7 +12,7 @@ from ._plan import seeds_for
 from ._spec import ExperimentSpec
 
 if TYPE_CHECKING:
-    from mle_search import SearchLoop
+    from mle_search import SearchLoop, Strategy
 
 
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
@@ -20,7 +20,7 @@ def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     return exp.root / names.hyper_log_name(str(search.get("hyperlog_fname") or names.HYPER_LOG))
 
 
-def build_strategy(search: dict[str, Any]) -> Any:
+def build_strategy(search: dict[str, Any]) -> Strategy:
     """The mle-search strategy for ``param_search_args`` (bad settings raise SearchError)."""
     from mle_search import Space, make_strategy
 

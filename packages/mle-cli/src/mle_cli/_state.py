@@ -17,12 +17,15 @@ import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mle_config import layout as names
 
 from ._layout import ExperimentDir
 from ._plan import PlannedJob
+
+if TYPE_CHECKING:
+    from mle_scheduler import StatusRecord
 
 STATUS_FILE = names.RUN_STATUS_FILE
 PENDING = "pending"
@@ -88,13 +91,13 @@ def status_path(exp: ExperimentDir, job_id: str) -> Path:
     return exp.run_dir(job_id) / STATUS_FILE
 
 
-def _alive_here(rec: Any) -> bool:
+def _alive_here(rec: StatusRecord) -> bool:
     """The job's wrapper process still runs on this host (checked by pid and start time)."""
     ref = rec.process
     return bool(ref is not None and rec.host in (None, socket.gethostname()) and ref.alive())
 
 
-def _state_of(st: Any, ev: dict[str, Any], driver_runs: bool) -> str:
+def _state_of(st: StatusRecord | None, ev: dict[str, Any], driver_runs: bool) -> str:
     state = str(ev.get("state", PENDING))
     if st is not None and st.exit_code is not None:
         if state in ("timeout", "cancelled") or (state == "failed" and ev.get("verdict")):
