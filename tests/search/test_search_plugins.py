@@ -80,7 +80,9 @@ def test_a_broken_plugin_is_one_clear_error(
     _installed(monkeypatch, ("broken", value))
     with pytest.raises(SearchConfigError, match=match):
         make_strategy("broken", SPACE)
-    with pytest.raises(SearchConfigError, match=r"one of grid, random, coordinate, smbo, optuna, broken"):
+    with pytest.raises(
+        SearchConfigError, match=r"one of grid, random, coordinate, smbo, optuna, broken"
+    ):
         make_strategy("nope", SPACE)
 
 
