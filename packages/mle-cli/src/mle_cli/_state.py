@@ -1,13 +1,9 @@
-"""What became of each job, from the facts on disk: one state model for ``mle status`` and
-``mle results``.
-
-A job's state is a :class:`mle_scheduler.JobState` value (``queued``, ``running``, ``done``,
-``failed``, ``cancelled``, ``timeout``, ``lost``) or one of two that only the driver knows:
-``pending`` (planned, never handed to the backend) and ``orphaned`` (handed to the backend by
-a driver that no longer runs, not known to be running: ``mle resume`` follows it again). The
-truth about a finished job is the wrapper's status file in its run folder (exit code);
-``events.jsonl`` (written by the driver from the queue's events) adds submitted, cancelled,
-timed out, lost, and the driver's own verdicts (a run that exited 0 without its score failed).
+"""Every job's state, from the facts on disk: the one state model of ``mle status`` and
+``mle results``. A state is a :class:`mle_scheduler.JobState` value or one only the driver
+knows: ``pending`` (never submitted) or ``orphaned`` (submitted by a driver that no longer
+runs and not known to run: ``mle resume`` follows it). A finished job's truth is its wrapper's
+status file; ``events.jsonl`` (the queue's events) adds cancelled, timeout, lost, and the
+driver's verdicts (a run that exited 0 without its score failed).
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ from __future__ import annotations
 import socket
 import warnings
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,16 +50,13 @@ class ExperimentStatus:
     driver_pid: int | None  # the running driver (-1: runs, cannot be named), None: none runs
     planned: int  # jobs the experiment will run in all (a search's budget x seeds)
     search_end: str | None = None  # why a search proposed no more trials (None: not ended)
-    counts: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> str:
         """``3 done, 1 running (of 8 planned)``; a search that ended early says why."""
-        text = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items())) or "none"
+        text = ", ".join(f"{n} {s}" for s, n in sorted(counts(self.jobs).items())) or "none"
         if self.search_end and "budget" not in self.search_end:
             return f"{text} ({self.search_end})"
-        if self.planned != len(self.jobs):
-            return f"{text} (of {self.planned} planned)"
-        return text
+        return text if self.planned == len(self.jobs) else f"{text} (of {self.planned} planned)"
 
 
 def events_path(exp: ExperimentDir) -> Path:
@@ -180,4 +173,4 @@ def experiment_status(exp: ExperimentDir) -> ExperimentStatus:
     if marker.get("budget") and marker.get("search"):
         planned = int(marker["budget"]) * int(marker.get("num_seeds") or 1)
     end = search_end(exp) if marker.get("search") else None
-    return ExperimentStatus(views, pid, planned, end, counts(views))
+    return ExperimentStatus(views, pid, planned, end)
