@@ -82,3 +82,12 @@ def test_reload_log_without_an_earlier_search_warns_once(project: Project) -> No
     assert res.stderr.count("no earlier hyper log") == 1
     [exp] = project.experiments()
     assert len(project.results(exp)["configs"]) == 2
+
+
+def test_misspelt_score_metric_stops_mle_run_with_did_you_mean(project: Project) -> None:
+    """Issue 12 #7: every job used to be 'failed' and `mle run` exited 0 with no best."""
+    data = grid_yaml(bins=2, seeds=1, batches=1, per_batch=1)
+    data["param_search_args"]["eval_score_type"] = "scor"
+    project.yaml("grid.yaml", data)
+    res = project.mle("run", "grid.yaml", check=2)
+    assert "did you mean 'score'" in res.stderr and "Traceback" not in res.stderr

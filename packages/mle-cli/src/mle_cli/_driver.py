@@ -288,7 +288,7 @@ class Driver:
             if not self._metric_seen:
                 close = difflib.get_close_matches(metric, names, n=1)
                 raise UsageError(
-                    f"{self.exp.yaml_copy}: param_search_args.eval_score_type: expected a stat "
+                    f"{self.spec.yaml_path}: param_search_args.eval_score_type: expected a stat "
                     f"the runs log, found {metric!r}"
                     f"{f' (did you mean {close[0]!r}?)' if close else ''}; "
                     f"{job.job_id} logged: {', '.join(names)}"
