@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mle_search import GridSearch, HyperLog, SearchLoop, Space, Strategy, make_strategy
+from mle_search import (
+    GridSearch,
+    HyperLog,
+    SearchLoop,
+    SearchStateError,
+    Space,
+    Strategy,
+    make_strategy,
+)
 from search_helpers import FAST_SMBO, FINITE, MIXED, objective
 
 WAIT = 60.0  # seconds; only reached when something is broken
@@ -159,3 +167,15 @@ def test_fast_strategies_stay_synchronous() -> None:
     for kind in ("grid", "random", "coordinate"):
         loop = SearchLoop(make_strategy(kind, FINITE, seed=0), budget=3, seeds=1, background=None)
         assert not loop.background and len(loop.propose(3)) >= 1
+
+
+def test_a_closed_loop_refuses_in_one_line() -> None:
+    strategy = Gated(_space())
+    strategy.gate.set()
+    loop = SearchLoop(strategy, budget=3, seeds=1, background=True)
+    (trial,) = loop.propose(1)
+    loop.close()
+    with pytest.raises(SearchStateError, match="closed"):
+        loop.propose(1)
+    with pytest.raises(SearchStateError, match="closed"):
+        loop.report(trial.id, 0, 1.0)

@@ -93,6 +93,7 @@ class SearchLoop:
         # strategy's state as of the last finished worker call
         self.background = strategy.slow_proposals if background is None else bool(background)
         self._worker = StrategyWorker(strategy) if self.background else None
+        self._closed = False
         self._ready: list[dict[str, Any]] = []
         self._asking: cf.Future[Done[list[dict[str, Any]]]] | None = None
         self._ask_may_stall = False
@@ -310,6 +311,7 @@ class SearchLoop:
     def close(self) -> None:
         """Stop the worker thread (calls not started are dropped). The loop's results and the
         hyper log are unaffected; a closed loop cannot propose or report any more."""
+        self._closed = True
         if self._worker is not None:
             self._worker.close()
 
@@ -346,6 +348,8 @@ class SearchLoop:
 
     def _collect(self) -> None:
         """Take in the worker's finished calls (re-raising the first error, if any)."""
+        if self._closed:
+            raise SearchStateError("SearchLoop: the loop was closed (see close())")
         if self._worker is None:
             return
         finished = [f for f in self._calls if f.done()]
