@@ -234,3 +234,25 @@ def test_cancel_attaches_to_the_queue_and_cancels_what_is_left(
     queue.close()  # the driver died here
     assert "cancelled 2 unfinished job(s)" in cancel_experiment(exp)
     assert [v.state for v in job_views(exp)] == ["cancelled", "cancelled"]
+
+
+def test_a_folder_written_by_mle_cli_0_1_resumes(project: Project, fake: dict[str, Any]) -> None:
+    """Its job index (no queue header) is moved aside; finished jobs are judged by their status
+    files, the others are followed or run."""
+    from mle_cli._setup import SpecFactory
+
+    exp = _experiment(project, multi_yaml(num_seeds=3))
+    done, failed, _ = jobs = plan_static_jobs(load_spec(exp.yaml_copy, cwd=project.root))
+    for job, code in ((done, 0), (failed, 3)):
+        exp.run_dir(job.job_id).mkdir(parents=True)
+        record = {"start": 1.0, "end": 2.0, "exit_code": code}
+        (exp.run_dir(job.job_id) / "job-status.json").write_text(json.dumps(record))
+    make = SpecFactory(exp, exp.read_marker())
+    rows = [{"job_id": j.job_id, "attempt": 0, "spec": make(j).to_dict()} for j in jobs]
+    exp.queue_state.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (exp.root / "driver.lock").write_text("12345")  # a bare pid; nobody holds the lock
+    with pytest.raises(JobsFailedError):
+        Driver(exp, quiet=True).run()
+    assert _submitted(fake) == 1  # only the job that never ran
+    assert [v.state for v in job_views(exp)] == ["done", "failed", "done"]
+    assert (exp.root / "queue-state.v0.jsonl").is_file()

@@ -27,7 +27,7 @@ from ._plan import PlannedJob, plan_proposal_jobs
 from ._progress import Progress
 from ._results import fmt_params
 from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
-from ._state import events_path, read_jobs, status_path
+from ._state import events_path, job_views, read_jobs
 from .errors import JobsFailedError, MleCliError, UsageError
 
 if TYPE_CHECKING:
@@ -72,6 +72,7 @@ class Driver:
         self.running: set[str] = set()
         self.progress = Progress(self.spec.project_name, quiet=quiet)
         self.stop_requested = self._in_strategy = self._metric_seen = False
+        self._v0: dict[str, str] | None = None  # states of an mle-cli 0.1 folder's jobs
 
     def run(self) -> int:
         with driver_lock(self.exp):
@@ -129,10 +130,12 @@ class Driver:
             try:
                 return Queue.attach(JsonlStore(path), self.backend, keep_finished=False, **hooks)
             except StateFileError:
-                if "job_id" not in next(iter(read_jsonl(path)), {}):
+                old = list(read_jsonl(path))
+                if not old or "job_id" not in old[0]:
                     raise
-                # the job index of mle-cli 0.1: its jobs are judged by their status files
                 path.rename(path.with_name("queue-state.v0.jsonl"))
+                self._migrate(old)
+                return Queue.attach(JsonlStore(path), self.backend, keep_finished=False, **hooks)
         return Queue(
             self.backend,
             max_running=self.spec.max_running,
@@ -141,6 +144,31 @@ class Driver:
             keep_finished=False,
             **hooks,
         )
+
+    def _migrate(self, old: list[dict[str, Any]]) -> None:
+        """The job index of mle-cli 0.1 becomes a queue store: its unfinished jobs are followed
+        (its finished ones are judged by their status files, see :meth:`_verdict`)."""
+        from mle_scheduler import JobSpec, JsonlStore, Queue, QueuedJob, read_status
+
+        index: dict[str, dict[str, Any]] = {}
+        for line in old:
+            index.setdefault(str(line.pop("job_id")), {}).update(line)
+        store = JsonlStore(self.exp.queue_state)
+        store.start()
+        settings = Queue(
+            self.backend, max_running=self.spec.max_running, max_retries=self.spec.max_retries
+        )
+        store.write_header(settings.header())
+        for key, entry in index.items():
+            spec = JobSpec.from_dict(entry["spec"]) if "spec" in entry else None
+            rec = None if spec is None else read_status(spec.status_path)
+            if spec is None or (rec is not None and rec.finished):
+                continue
+            bid = entry.get("backend_id")
+            ids = {"job_id": bid, "job_ids": [bid]} if bid else {"submitting": 0.0}
+            fields = {"spec": entry["spec"], "retries": int(entry.get("attempt") or 0), **ids}
+            store.write_job(QueuedJob(key, spec), fields)
+        store.close()
 
     def _on_event(self, ev: QueueEvent) -> None:
         self._log_event(ev)
@@ -161,7 +189,7 @@ class Driver:
     def _verdict(self, job: PlannedJob) -> str:
         """``done``, ``failed`` (final, not to be retried), ``open`` (the queue follows it) or
         ``run`` (to be handed to the queue)."""
-        from mle_scheduler import JobState, read_status
+        from mle_scheduler import JobState
 
         assert self.queue is not None
         if job.job_id in self.queue:
@@ -169,10 +197,12 @@ class Driver:
             if state is None:
                 return "open"
             done, failed = state is JobState.DONE, state in (JobState.FAILED, JobState.TIMEOUT)
-        else:  # not in the queue: a folder of mle-cli 0.1, judged by its status file
-            rec = read_status(status_path(self.exp, job.job_id))
-            code = None if rec is None else rec.exit_code
-            done, failed = code == 0, code not in (None, 0)
+        else:  # not in the queue: a job of mle-cli 0.1, judged as `mle status` judges it
+            if self._v0 is None:
+                views = job_views(self.exp, driver_runs=False)
+                self._v0 = {v.job.job_id: v.state for v in views}
+            was = self._v0.get(job.job_id)
+            done, failed = was == "done", was in ("failed", "timeout")
         return "done" if done else "failed" if failed and not self.retry_failed else "run"
 
     def _enqueue(self, jobs: list[PlannedJob]) -> None:
