@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ._console import console
 
@@ -15,14 +16,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ._layout import find_experiment
+    from ._legacy_results import legacy_results
     from ._results import compute_results, config_table, describe_score, fmt_params, job_counts
+    from .errors import ExperimentDirError
 
-    exp = find_experiment(args.experiment_dir)
-    doc = compute_results(exp, metric=args.metric)
+    try:
+        doc = compute_results(find_experiment(args.experiment_dir), metric=args.metric)
+    except ExperimentDirError:  # a folder of the original toolbox: its mle-logging logs
+        folder = Path(args.experiment_dir or ".")
+        found = legacy_results(folder, args.metric) if folder.is_dir() else None
+        if found is None:
+            raise
+        doc = found
     if args.json:
         console.json(doc)
         return 0
-    console.print(f"{doc['job_type']}: {exp.root}")
+    console.print(f"{doc['job_type']}: {doc['experiment_dir']}")
     console.print(f"jobs: {job_counts(doc)}")
     score = describe_score(doc)
     if score:

@@ -46,8 +46,9 @@ class PlannedJob:
 
 
 def seeds_for(spec: ExperimentSpec) -> list[int]:
-    """The seeds every config runs with: ``num_seeds`` seeds counted from the base seed."""
-    return [spec.base_seed + i for i in range(spec.num_seeds)]
+    """The seeds every config runs with: ``random_seeds`` as listed, else ``num_seeds`` seeds
+    counted from the base seed."""
+    return list(spec.seeds or range(spec.base_seed, spec.base_seed + spec.num_seeds))
 
 
 def plan_static_jobs(spec: ExperimentSpec) -> list[PlannedJob]:

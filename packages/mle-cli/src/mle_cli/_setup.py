@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     from mle_scheduler import Backend, JobSpec, Resources
 
 #: single_job_args keys the CLI handles itself (not scheduler resources)
-CLI_JOB_KEYS = ("log_file", "err_file", "env_name", "use_conda_venv", "venv_path")
+CLI_JOB_KEYS = (
+    "log_file",
+    "err_file",
+    "env_name",
+    "use_conda_venv",
+    "venv_path",
+    "extra_cmd_line_input",
+)
 
 
 def resources_from(job_args: dict[str, Any], job_name: str | None = None) -> Resources:
@@ -113,20 +120,49 @@ class SpecFactory:
         self.python = str(marker.get("python_executable") or sys.executable)
 
     def __call__(self, job: PlannedJob) -> JobSpec:
+        config, seed = self.exp.config_path(job.config_key), job.seed
+        name = f"{self.base_name}-{job.job_id}"
+        return self._spec(
+            job.job_id, self.marker["train_script"], self.job_args, name, config, seed
+        )
+
+    def processing(self, section: str) -> JobSpec | None:
+        """The job of ``pre_processing_args`` / ``post_processing_args`` (None: there is none):
+        its script gets the experiment folder as ``-exp_dir``, as in the original."""
+        block = (self.marker.get("processing") or {}).get(section)
+        if not block:
+            return None
+        args = {**dict(block.get("processing_job_args") or {}), "extra_cmd_line_input": None}
+        args["extra_cmd_line_input"] = block.get("extra_cmd_line_input")
+        key = section.removesuffix("_args")
+        return self._spec(key, block["processing_fname"], args, f"{self.base_name}-{key}")
+
+    def _spec(
+        self,
+        key: str,
+        script: str,
+        job_args: dict[str, Any],
+        name: str,
+        config: Path | None = None,
+        seed: int | None = None,
+    ) -> JobSpec:
+        from mle_config import script_argv
         from mle_scheduler import JobSpec
 
-        run_dir = self.exp.run_dir(job.job_id)
-        out = str(self.job_args.get("log_file") or "stdout.txt")
-        err = str(self.job_args.get("err_file") or "stderr.txt")
-        config = str(self.exp.config_path(job.config_key))
-        script = str(self.marker["train_script"])
-        argv = [self.python, script, "-config", config, "-seed", str(job.seed)]
+        run_dir = self.exp.run_dir(key)
+        out = str(job_args.get("log_file") or "stdout.txt")
+        err = str(job_args.get("err_file") or "stderr.txt")
+        exp_dir = run_dir if config is not None else self.exp.root
+        extra = job_args.get("extra_cmd_line_input")
+        argv = script_argv(
+            script, exp_dir, config=config, seed=seed, extra=extra, python=self.python
+        )
         return JobSpec(
-            argv=[*argv, "-exp_dir", str(run_dir)],
+            argv=argv,
             stdout=run_dir / out,
             stderr=None if err == out else run_dir / err,
             cwd=self.marker.get("cwd"),
-            env={"MLE_EXPERIMENT_DIR": str(self.exp.root), "MLE_JOB_ID": job.job_id},
-            resources=resources_from(self.job_args, f"{self.base_name}-{job.job_id}"),
+            env={"MLE_EXPERIMENT_DIR": str(self.exp.root), "MLE_JOB_ID": key},
+            resources=resources_from(job_args, name),
             status_file=run_dir / STATUS_FILE,
         )

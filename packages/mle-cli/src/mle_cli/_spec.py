@@ -31,6 +31,9 @@ class ExperimentSpec:
     search: dict[str, Any] | None
     python: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    seeds: list[int] | None = None  # random_seeds as listed (None: num_seeds from base_seed)
+    processing: dict[str, dict[str, Any]] = field(default_factory=dict)  # pre/post_processing_args
+    report_generation: bool = False
 
     @property
     def is_search(self) -> bool:
@@ -81,9 +84,11 @@ def load_spec(
     in) and flatten it for the CLI; bad input raises mle-config's one-line errors."""
     from mle_config import load_experiment
 
-    exp = load_experiment(Path(yaml_path), overrides=overrides, cwd=cwd or Path.cwd())
-    cfg, yaml_path = exp.config.to_dict(), exp.path
     user_config = user_config or {}
+    exp = load_experiment(
+        Path(yaml_path), overrides=overrides, cwd=cwd or Path.cwd(), backend=backend_override
+    )
+    cfg, yaml_path = exp.config.to_dict(), exp.path
     meta = _section(cfg, "meta_job_args")
     job_type = str(meta.get("job_type", "single-experiment"))
     multi = _section(cfg, "multi_experiment_args")
@@ -138,4 +143,7 @@ def load_spec(
         search=search,
         python=str(meta["python"]) if meta.get("python") else None,
         raw=dict(cfg),
+        seeds=(search if search is not None else multi).get("random_seeds"),
+        processing={k: cfg[k] for k in ("pre_processing_args", "post_processing_args") if k in cfg},
+        report_generation=bool(meta.get("report_generation")),
     )

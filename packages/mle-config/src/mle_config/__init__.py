@@ -36,7 +36,7 @@ from .schema import (
     SEARCH_TYPES,
     module_command_available,
 )
-from .training import get_configs_ready, load_train_config
+from .training import get_configs_ready, load_train_config, script_argv
 from .translate import Translation, extra_cmd_line_args
 
 __all__ = [
@@ -76,5 +76,6 @@ __all__ = [
     "parse_duration",
     "parse_override",
     "scheduler_time",
+    "script_argv",
     "script_runner",
 ]

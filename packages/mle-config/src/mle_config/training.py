@@ -4,16 +4,38 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import ConfigFileNotFoundError, ConfigParseError
 from .loading import read_file
 
-__all__ = ["get_configs_ready", "load_train_config"]
+__all__ = ["get_configs_ready", "load_train_config", "script_argv"]
 
 SECTIONS = ("train_config", "net_config", "log_config")
+
+
+def script_argv(
+    script: str | Path,
+    exp_dir: str | Path,
+    *,
+    config: str | Path | None = None,
+    seed: int | None = None,
+    extra: Mapping[str, Any] | None = None,
+    python: str = sys.executable,
+) -> list[str]:
+    """The command that runs a training or processing script as the original toolbox did:
+    ``python SCRIPT -config C -seed S -exp_dir D`` (``bash`` for a ``.sh`` script; a processing
+    job has no config or seed), then ``extra_cmd_line_input`` as ``-key value``."""
+    from .experiment import script_runner
+    from .translate import extra_cmd_line_args
+
+    argv = ["bash" if script_runner(script) == "bash" else python, str(script)]
+    argv += [] if config is None else ["-config", str(config)]
+    argv += [] if seed is None else ["-seed", str(seed)]
+    return [*argv, "-exp_dir", str(exp_dir), *extra_cmd_line_args(extra)]
 
 
 def _parser(
