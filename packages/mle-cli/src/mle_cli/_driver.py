@@ -100,6 +100,8 @@ class Driver:
                 for sig, handler in old.items():
                     signal.signal(sig, handler)
                 self.progress.close()
+                if self.loop is not None:
+                    self.loop.close()  # its worker thread, if it has one
                 if self.queue is not None:
                     self.queue.close()
                 self.events.close()
@@ -227,7 +229,8 @@ class Driver:
             self._check_stop()
             self._feed()
             idle = not queue.unfinished and not self.todo
-            finished = queue.step(timeout=0.0 if idle else _STEP_WAIT)
+            proposing = self.loop is not None and self.loop.proposing
+            finished = queue.step(timeout=0.0 if idle else 0.05 if proposing else _STEP_WAIT)
             if idle and not finished:
                 break
             for qj in finished:
@@ -392,7 +395,7 @@ class Driver:
         """Record (and say, unless the budget was simply spent) why the search ended."""
         assert self.loop is not None
         reason = self.loop.end_reason or "no trial left to run"
-        if self.loop.strategy.exhausted and not reason.startswith("budget"):
+        if " exhausted: " in reason:  # the space is used up: say so in the user's words
             reason = f"{self.search.get('search_type')} exhausted after {self.loop.n_told} trials"
         self.events.append({"search": "ended", "reason": reason, "trials": self.loop.n_told})
         if not reason.startswith("budget"):

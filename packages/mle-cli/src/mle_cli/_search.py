@@ -25,9 +25,7 @@ def build_strategy(search: dict[str, Any]) -> Strategy:
     from mle_search import Space, make_strategy
 
     stype = str(search["search_type"])
-    options: dict[str, Any] = {}
-    if stype in ("smbo", "coordinate"):
-        options = dict(search.get(f"{stype}_config") or {})
+    options = dict(search.get(f"{stype}_config") or {})  # smbo_config, optuna_config, ...
     return make_strategy(
         stype,
         Space.from_config(search["params_to_search"]),
@@ -72,6 +70,7 @@ def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
         batch_size=max(1, int(search.get("num_iter_per_batch") or 1)),
         log=HyperLog(hyper_log_path(exp, search)),
         annotate=lambda trial: {"config_id": f"p{trial.id:04d}"},
+        background=None,  # a slow strategy proposes on a worker thread while jobs run
     )
 
 
