@@ -112,6 +112,7 @@ class HyperLog:
         started: Timestamp = None,
         finished: Timestamp = None,
         extra: Mapping[str, Any] | None = None,
+        aggregate: str = "mean",
     ) -> HyperLogRecord:
         """Append one evaluated proposal; ``score`` and ``status`` are computed from the
         per-seed ``scores`` (None / NaN = failed seed). ``id`` defaults to the next number.
@@ -124,7 +125,7 @@ class HyperLog:
         if id is not None and (not isinstance(id, int) or isinstance(id, bool) or id < 0):
             raise SearchInputError(f"HyperLog.append: expected id to be an int >= 0, found {id!r}")
         per_seed = normalize_scores(scores)
-        score, status = aggregate_scores(per_seed)
+        score, status = aggregate_scores(per_seed, aggregate)
         record: dict[str, Any] = {
             "id": id,
             "batch": batch,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._hyperlog import HyperLog
-from ._results import Evaluation, _one_score
+from ._results import Evaluation, _one_score, check_aggregate
 from ._strategy import Strategy
 from ._trial import Trial, check_int, check_seeds
 from ._worker import Done, StrategyWorker, wait_all
@@ -43,6 +43,9 @@ class SearchLoop:
     open at once when the caller has no slot limit (``propose(None)``). ``log``: the
     :class:`HyperLog` (or its path) each told trial is appended to, with its id and batch.
     ``annotate(trial)``: extra fields for that trial's hyper-log record (e.g. ``run_dir``).
+    ``aggregate``: how a trial's seed scores become its score, for the strategy and the hyper
+    log: ``mean`` (default) or a percentile ``p10`` .. ``p90`` (the original's
+    ``aggregate_seeds``).
     ``background``: True computes proposals on a worker thread, so that no call of the loop
     waits for a model fit; None does so when the strategy's ``slow_proposals`` is set (SMBO,
     Optuna's GP); False (default) keeps every call synchronous. In background mode ``propose``
@@ -65,6 +68,7 @@ class SearchLoop:
         log: HyperLog | str | os.PathLike[str] | None = None,
         annotate: Annotate | None = None,
         background: bool | None = False,
+        aggregate: str = "mean",
     ) -> None:
         if not isinstance(strategy, Strategy):
             raise SearchInputError(
@@ -72,6 +76,8 @@ class SearchLoop:
                 f"{type(strategy).__name__}"
             )
         self.strategy = strategy
+        check_aggregate(aggregate)
+        self.aggregate = strategy.aggregate = aggregate
         self.budget = None if budget is None else check_int(budget, "SearchLoop", "budget", low=0)
         self.seeds = check_seeds(seeds, "SearchLoop")
         self.batch_size = check_int(batch_size, "SearchLoop", "batch_size", low=1)
@@ -221,7 +227,9 @@ class SearchLoop:
         for rec in mine:
             tid = _record_id(rec)
             params = space.proposal(space.key(rec["params"]))
-            ev = Evaluation.from_scores(params, _record_scores(rec), trial_id=tid)
+            ev = Evaluation.from_scores(
+                params, _record_scores(rec), trial_id=tid, aggregate=self.aggregate
+            )
             self._history.append(ev)
             self._n_told += 1
             if tid is not None:
@@ -485,10 +493,17 @@ class SearchLoop:
             reasons = self._reasons[trial.id]
             if reasons:
                 extra["reasons"] = {str(seed): why for seed, why in sorted(reasons.items())}
-            self.log.append(params, scores, id=trial.id, batch=trial.batch, extra=extra)
+            self.log.append(
+                params,
+                scores,
+                id=trial.id,
+                batch=trial.batch,
+                extra=extra,
+                aggregate=self.aggregate,
+            )
         if self._worker is not None:  # told on the worker, after the calls before it
             self._calls.append(self._worker.submit(lambda s: s.tell([params], [scores])))
-            told = Evaluation.from_scores(params, scores)
+            told = Evaluation.from_scores(params, scores, aggregate=self.aggregate)
         else:
             (told,) = self.strategy.tell([params], [scores])
         ev = dataclasses.replace(told, trial_id=trial.id)

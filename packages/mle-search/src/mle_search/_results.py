@@ -44,13 +44,29 @@ def normalize_scores(scores: object) -> tuple[float | None, ...]:
     return (_one_score(scores),)
 
 
-def aggregate_scores(scores: Sequence[float | None]) -> tuple[float | None, str]:
-    """(mean of the seeds that succeeded, status): status is ``ok`` when every seed succeeded,
-    ``partial`` when some did, ``failed`` (score None) when none did. Never scores a failure 0."""
+def aggregate_scores(scores: Sequence[float | None], how: str = "mean") -> tuple[float | None, str]:
+    """(aggregate of the seeds that succeeded, status): ``how`` is ``mean`` or a percentile
+    ``p10`` .. ``p90`` (numpy's linear rule; the original's ``aggregate_seeds``). Status is
+    ``ok`` when every seed succeeded, ``partial`` when some did, ``failed`` (score None) when
+    none did. Never scores a failure 0."""
+    q = check_aggregate(how)
     good = [s for s in scores if s is not None]
     if not good:
         return None, FAILED
-    return float(sum(good) / len(good)), OK if len(good) == len(scores) else PARTIAL
+    value = sum(good) / len(good) if q is None else np.percentile(good, q)
+    return float(value), OK if len(good) == len(scores) else PARTIAL
+
+
+def check_aggregate(how: str) -> float | None:
+    """The percentile ``how`` names (``p50`` -> 50.0), None for ``mean``; else an error."""
+    if how == "mean":
+        return None
+    digits = how[1:] if isinstance(how, str) and how.startswith("p") else ""
+    if not digits.isdigit() or not 0 < int(digits) < 100:
+        raise SearchInputError(
+            f"aggregate_seeds: expected mean or a percentile p1 .. p99, found {how!r}"
+        )
+    return float(digits)
 
 
 @dataclass(frozen=True)
@@ -66,10 +82,15 @@ class Evaluation:
 
     @classmethod
     def from_scores(
-        cls, params: dict[str, Any], scores: object, *, trial_id: int | None = None
+        cls,
+        params: dict[str, Any],
+        scores: object,
+        *,
+        trial_id: int | None = None,
+        aggregate: str = "mean",
     ) -> Evaluation:
         per_seed = normalize_scores(scores)
-        score, status = aggregate_scores(per_seed)
+        score, status = aggregate_scores(per_seed, aggregate)
         return cls(dict(params), per_seed, score, status, trial_id)
 
     @property

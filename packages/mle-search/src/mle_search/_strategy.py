@@ -40,6 +40,9 @@ class Strategy(abc.ABC):
     #: proposals on a worker thread so that job handling never waits for it. A subclass (or
     #: an instance, e.g. depending on its options) sets it.
     slow_proposals: bool = False
+    #: how the per-seed scores of a proposal become its score: ``mean`` (the seeds that
+    #: succeeded) or a percentile ``p10`` .. ``p90`` (see :func:`aggregate_scores`)
+    aggregate: str = "mean"
 
     def __init__(self, space: Space, *, seed: int | None = None, maximize: bool = False) -> None:
         if not isinstance(space, Space):
@@ -71,8 +74,9 @@ class Strategy(abc.ABC):
     ) -> list[Evaluation]:
         """Report results: ``scores[i]`` is a list of per-seed scores (or one number) for
         ``proposals[i]``; a failed seed is None or NaN. The strategy sees the mean of the seeds
-        that succeeded; a proposal whose seeds all failed is recorded as ``failed`` and kept out
-        of the model. Returns the evaluations (params, scores, score, status) to log."""
+        that succeeded (or the percentile :attr:`aggregate` names); a proposal whose seeds all
+        failed is recorded as ``failed`` and kept out of the model. Returns the evaluations
+        (params, scores, score, status) to log."""
         if isinstance(proposals, Mapping) or isinstance(scores, (str, bytes)):
             raise SearchInputError(
                 "tell(proposals, scores): expected a list of proposals and a list of scores "
@@ -211,7 +215,8 @@ class Strategy(abc.ABC):
         items = []
         for params, scores in pairs:
             key = self.space.key(params)
-            items.append((key, Evaluation.from_scores(self.space.proposal(key), scores)))
+            ev = Evaluation.from_scores(self.space.proposal(key), scores, aggregate=self.aggregate)
+            items.append((key, ev))
         return items
 
     def _record(self, items: list[tuple[Key, Evaluation]]) -> None:
