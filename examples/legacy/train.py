@@ -17,9 +17,11 @@ def sgd_step(theta, lrate, batch_size, rng):
 def main(mle):
     """Train, log every log_every_j_steps, checkpoint theta with each logged row."""
     rng = np.random.default_rng(mle.seed_id)
+    # extra_cmd_line_input (e.g. -lrate_scale 0.5 from mle_bash_configs.yaml) lands here
+    lrate = mle.train_config.lrate * float((mle.extra_config or {}).get("lrate_scale", 1.0))
     theta = np.array(mle.train_config.theta_init, dtype=float)
     for step in range(1, mle.train_config.num_steps + 1):
-        theta = sgd_step(theta, mle.train_config.lrate, mle.train_config.batch_size, rng)
+        theta = sgd_step(theta, lrate, mle.train_config.batch_size, rng)
         if mle.ready_to_log(step):
             train_loss = float(np.sum(theta**2))
             test_loss = train_loss + float(rng.uniform(0.0, 0.01))

@@ -24,6 +24,7 @@ from ._console import console
 from ._layout import ExperimentDir, write_json
 from ._lock import driver_lock, driver_pid, running_driver, stop_driver
 from ._plan import PlannedJob, plan_proposal_jobs
+from ._processing import run_processing, write_report
 from ._progress import Progress
 from ._results import fmt_params
 from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
@@ -72,6 +73,7 @@ class Driver:
         self.running: set[str] = set()
         self.progress = Progress(self.spec.project_name, quiet=quiet)
         self.stop_requested = self._in_strategy = self._metric_seen = False
+        self.post_failed: str | None = None
         self._v0: dict[str, str] | None = None  # states of an mle-cli 0.1 folder's jobs
 
     def run(self) -> int:
@@ -79,11 +81,14 @@ class Driver:
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
             try:
                 self.queue = self._open_queue()
+                if why := run_processing(self, "pre_processing_args"):
+                    raise JobsFailedError(f"{why}\nno run started")
                 if self.spec.is_search:
                     self._start_search()
                 else:
                     self._start_static()
                 self._loop()
+                self.post_failed = run_processing(self, "post_processing_args")
             except (KeyboardInterrupt, MleCliError) as exc:
                 n = self.queue.unfinished if self.queue is not None else 0
                 if self.queue is not None:
@@ -406,6 +411,8 @@ class Driver:
 
         doc = compute_results(self.exp)
         write_json(self.exp.results, doc)
+        if self.spec.report_generation:
+            self.progress.line(write_report(self.exp))
         if not self.quiet:
             console.print(f"experiment folder: {self.exp.root}")
             if doc.get("best"):
@@ -413,6 +420,8 @@ class Driver:
                 params, metric = fmt_params(b["params"]), doc.get("metric")
                 console.print(f"best: {b['config_id']} {params} {metric}={b['score_mean']:.6g}")
         failed = [f"{j['job_id']}:{j['state']}" for j in doc["jobs"] if j["state"] != "done"]
+        if self.post_failed:
+            raise JobsFailedError(self.post_failed)
         if failed:
             raise JobsFailedError(
                 f"{len(failed)} of {len(doc['jobs'])} jobs did not finish well "

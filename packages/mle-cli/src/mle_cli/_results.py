@@ -117,9 +117,17 @@ def collect(
     if search:
         doc["search_type"] = search.get("search_type")
         doc["budget"] = marker.get("budget")
+        keys: tuple[str, ...] = ("config_id", "params", "score_mean", "score_std")
+        keys += ("score_ci_low", "score_ci_high")
+        how = str(search.get("aggregate_seeds") or "mean")
+        if how != "mean":  # the search ranks by a percentile of the seeds, and so do we
+            from mle_search import aggregate_scores
+
+            doc["aggregate_seeds"], keys = how, (*keys, "score_aggregate")
+            for c, items in zip(configs, by_config.values(), strict=True):
+                c["score_aggregate"] = aggregate_scores([j["score"] for j in items], how)[0]
         ranked = ranked_configs(doc)
         best = ranked[0] if ranked else None
-        keys = ("config_id", "params", "score_mean", "score_std", "score_ci_low", "score_ci_high")
         doc["best"] = {k: best[k] for k in keys} if best else None
     return doc, logs
 
@@ -131,10 +139,11 @@ def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, 
 
 def ranked_configs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Configs with a score, best first (in their own order when there is no direction)."""
-    scored = [c for c in doc["configs"] if c.get("score_mean") is not None]
+    key = "score_aggregate" if doc.get("aggregate_seeds") else "score_mean"
+    scored = [c for c in doc["configs"] if c.get(key) is not None]
     if doc.get("maximize") is None:
         return scored
-    return sorted(scored, key=lambda c: c["score_mean"], reverse=bool(doc.get("maximize")))
+    return sorted(scored, key=lambda c: c[key], reverse=bool(doc.get("maximize")))
 
 
 def job_counts(doc: dict[str, Any]) -> str:
@@ -152,7 +161,10 @@ def describe_score(doc: dict[str, Any]) -> str | None:
         if doc.get("maximize") is None
         else f"{doc.get('problem_type')}, {'max' if doc.get('maximize') else 'min'}imized"
     )
-    return f"{doc['metric']} ({how}); mean, std (ddof 1) and t 95% interval over seeds"
+    text = f"{doc['metric']} ({how}); mean, std (ddof 1) and t 95% interval over seeds"
+    return text + (
+        f"; ranked by the {doc['aggregate_seeds']} of the seeds" if "aggregate_seeds" in doc else ""
+    )
 
 
 def config_table(doc: dict[str, Any]) -> tuple[list[str], list[list[str]]]:

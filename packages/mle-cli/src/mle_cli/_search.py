@@ -70,6 +70,7 @@ def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
         batch_size=max(1, int(search.get("num_iter_per_batch") or 1)),
         log=HyperLog(hyper_log_path(exp, search)),
         annotate=lambda trial: {"config_id": f"p{trial.id:04d}"},
+        aggregate=str(search.get("aggregate_seeds") or "mean"),
         background=None,  # a slow strategy proposes on a worker thread while jobs run
     )
 

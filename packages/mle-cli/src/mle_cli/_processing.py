@@ -1,0 +1,55 @@
+"""The jobs around an experiment's runs: ``pre_processing_args`` (one job before all runs) and
+``post_processing_args`` (one after them), each given the experiment folder as ``-exp_dir``,
+as in the original toolbox. They go through the experiment's queue (key ``pre_processing`` /
+``post_processing``), so a resumed experiment follows one that runs and never runs a finished
+one again. ``report_generation`` writes the report when the experiment ends.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._driver import Driver
+    from ._layout import ExperimentDir
+
+__all__ = ["run_processing", "write_report"]
+
+
+def run_processing(driver: Driver, section: str) -> str | None:
+    """Run the job of ``section`` to its end (unless an earlier driver finished it). Returns
+    None when it succeeded or there is none, else why it failed, with its stderr tail."""
+    from mle_scheduler import JobState
+
+    spec, queue = driver.make_spec.processing(section), driver.queue
+    if spec is None or queue is None:
+        return None
+    key = section.removesuffix("_args")
+    state = queue.final_state(key) if key in queue else None
+    if state is JobState.DONE:
+        return None
+    if key not in queue:
+        queue.submit(spec, key=key)
+    elif state is not None:
+        queue.requeue(key, spec=spec)
+    driver.progress.line(f"{key}: {' '.join(spec.argv[1:])}", force=False)
+    while True:
+        driver._check_stop()
+        for qj in queue.step(timeout=1.0):
+            if qj.key != key:
+                continue
+            if qj.state is JobState.DONE:
+                return None
+            code = qj.result.exit_code if qj.result else None
+            tail = qj.stderr_tail(12).strip()
+            why = f"{key}: {qj.state.value} (exit code {code}); stderr: {spec.stderr_path}"
+            return why + (f"\n    {tail.replace(chr(10), chr(10) + '    ')}" if tail else "")
+
+
+def write_report(exp: ExperimentDir) -> str:
+    """What ``mle report`` writes (report.md, report.html, figures), in ``exp.report``."""
+    from ._report import build_report
+    from ._results import collect
+
+    paths = build_report(*collect(exp), exp.report)
+    return f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})"
