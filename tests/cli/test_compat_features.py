@@ -299,3 +299,16 @@ def test_aggregate_seeds_ranks_by_a_percentile_mean_by_default(tmp_path: Path) -
         ]
         told = {next(iter(r["params"].values())): r["score"] for r in log}
         assert told[1.0] == (13.0 if name == "mean" else pytest.approx(5.0)), name
+
+
+def test_failed_post_processing_exits_1_after_the_results(tmp_path: Path) -> None:
+    project = v03_project(tmp_path)
+    write(project, "pre.py", PRE_PY)
+    write(project, "post.py", "import sys\nsys.exit('post-processing broke')\n")
+    write(project, "exp.yaml", multi(config="data.yaml", tail=PRE_POST.format(value=2)))
+    res = project.mle("run", "exp.yaml", check=1)
+    assert "post_processing" in res.stderr + res.stdout
+    assert "post-processing broke" in res.stderr + res.stdout
+    [exp] = project.experiments()
+    assert scores(project, exp) == {0: 6.0}  # the runs finished; their results are written
+    assert (exp / "results.json").is_file()
