@@ -20,13 +20,8 @@ if TYPE_CHECKING:
     from mle_scheduler import Backend, JobSpec, Resources
 
 #: single_job_args keys the CLI handles itself (not scheduler resources)
-CLI_JOB_KEYS = (
-    "log_file",
-    "err_file",
-    "env_name",
-    "use_conda_venv",
-    "venv_path",
-    "extra_cmd_line_input",
+CLI_JOB_KEYS = frozenset(
+    ["log_file", "err_file", "env_name", "use_conda_venv", "venv_path", "extra_cmd_line_input"]
 )
 
 
@@ -120,11 +115,8 @@ class SpecFactory:
         self.python = str(marker.get("python_executable") or sys.executable)
 
     def __call__(self, job: PlannedJob) -> JobSpec:
-        config, seed = self.exp.config_path(job.config_key), job.seed
-        name = f"{self.base_name}-{job.job_id}"
-        return self._spec(
-            job.job_id, self.marker["train_script"], self.job_args, name, config, seed
-        )
+        config = self.exp.config_path(job.config_key)
+        return self._spec(job.job_id, self.marker["train_script"], self.job_args, config, job.seed)
 
     def processing(self, section: str) -> JobSpec | None:
         """The job of ``pre_processing_args`` / ``post_processing_args`` (None: there is none):
@@ -132,17 +124,15 @@ class SpecFactory:
         block = (self.marker.get("processing") or {}).get(section)
         if not block:
             return None
-        args = {**dict(block.get("processing_job_args") or {}), "extra_cmd_line_input": None}
+        args = dict(block.get("processing_job_args") or {})
         args["extra_cmd_line_input"] = block.get("extra_cmd_line_input")
-        key = section.removesuffix("_args")
-        return self._spec(key, block["processing_fname"], args, f"{self.base_name}-{key}")
+        return self._spec(section.removesuffix("_args"), block["processing_fname"], args)
 
     def _spec(
         self,
         key: str,
         script: str,
         job_args: dict[str, Any],
-        name: str,
         config: Path | None = None,
         seed: int | None = None,
     ) -> JobSpec:
@@ -154,15 +144,14 @@ class SpecFactory:
         err = str(job_args.get("err_file") or "stderr.txt")
         exp_dir = run_dir if config is not None else self.exp.root
         extra = job_args.get("extra_cmd_line_input")
-        argv = script_argv(
-            script, exp_dir, config=config, seed=seed, extra=extra, python=self.python
-        )
         return JobSpec(
-            argv=argv,
+            argv=script_argv(
+                script, exp_dir, config=config, seed=seed, extra=extra, python=self.python
+            ),
             stdout=run_dir / out,
             stderr=None if err == out else run_dir / err,
             cwd=self.marker.get("cwd"),
             env={"MLE_EXPERIMENT_DIR": str(self.exp.root), "MLE_JOB_ID": key},
-            resources=resources_from(job_args, name),
+            resources=resources_from(job_args, f"{self.base_name}-{key}"),
             status_file=run_dir / STATUS_FILE,
         )
