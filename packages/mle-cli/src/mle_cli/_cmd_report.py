@@ -16,11 +16,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ._layout import find_experiment
-    from ._report import build_report
-    from ._results import collect
+    from ._processing import write_report
 
     exp = find_experiment(args.experiment_dir)
-    doc, logs = collect(exp)
-    paths = build_report(doc, logs, Path(args.out_dir) if args.out_dir else exp.report)
-    console.print(f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})")
+    console.print(write_report(exp, Path(args.out_dir) if args.out_dir else None))
     return 0

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ._driver import Driver
     from ._layout import ExperimentDir
 
@@ -46,10 +48,11 @@ def run_processing(driver: Driver, section: str) -> str | None:
             return why + (f"\n    {tail.replace(chr(10), chr(10) + '    ')}" if tail else "")
 
 
-def write_report(exp: ExperimentDir) -> str:
-    """What ``mle report`` writes (report.md, report.html, figures), in ``exp.report``."""
+def write_report(exp: ExperimentDir, out_dir: Path | None = None) -> str:
+    """Write report.md, report.html and figures/ (``mle report``) in ``out_dir`` (default:
+    the experiment's ``report/``); says where, in one line."""
     from ._report import build_report
     from ._results import collect
 
-    paths = build_report(*collect(exp), exp.report)
+    paths = build_report(*collect(exp), out_dir or exp.report)
     return f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})"
