@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._userconfig import user_config_path, write_user_config
+    from mle_config import user_config_path, write_user_config
 
     path = Path(args.path).expanduser() if args.path else user_config_path()
     write_user_config(

@@ -15,6 +15,7 @@ from .durations import (
 )
 from .errors import (
     ConfigError,
+    ConfigFileExistsError,
     ConfigFileNotFoundError,
     ConfigParseError,
     ConfigValidationError,
@@ -38,6 +39,7 @@ from .schema import (
 )
 from .training import get_configs_ready, load_train_config, script_argv
 from .translate import Translation, extra_cmd_line_args
+from .userconfig import USER_CONFIG_TEMPLATE, read_user_config, user_config_path, write_user_config
 
 __all__ = [
     "ACQ_FUNCTIONS",
@@ -50,8 +52,10 @@ __all__ = [
     "PRIORS",
     "PROBLEM_TYPES",
     "SEARCH_TYPES",
+    "USER_CONFIG_TEMPLATE",
     "Config",
     "ConfigError",
+    "ConfigFileExistsError",
     "ConfigFileNotFoundError",
     "ConfigParseError",
     "ConfigValidationError",
@@ -75,7 +79,10 @@ __all__ = [
     "normalize_time_per_job",
     "parse_duration",
     "parse_override",
+    "read_user_config",
     "scheduler_time",
     "script_argv",
     "script_runner",
+    "user_config_path",
+    "write_user_config",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigError",
+    "ConfigFileExistsError",
     "ConfigFileNotFoundError",
     "ConfigParseError",
     "ConfigValidationError",
@@ -27,6 +28,13 @@ class ConfigFileNotFoundError(MleConfigError, FileNotFoundError):
     """A config file, or a file a config names, does not exist or is not a regular file."""
 
     def __str__(self) -> str:  # FileNotFoundError's str() would print errno tuples
+        return str(self.args[0]) if self.args else ""
+
+
+class ConfigFileExistsError(MleConfigError, FileExistsError):
+    """A file would be overwritten that the caller asked to keep (``write_user_config``)."""
+
+    def __str__(self) -> str:  # FileExistsError's str() would print errno tuples
         return str(self.args[0]) if self.args else ""
 
 
