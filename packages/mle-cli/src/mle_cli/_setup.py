@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from ._layout import ExperimentDir, write_json
 from ._plan import PlannedJob, config_updates
-from ._pyenv import choose_python
 from ._spec import ExperimentSpec
 from ._state import STATUS_FILE
 from .errors import UsageError
@@ -79,8 +78,10 @@ def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
                 f"found no {spec.python!r}"
             )
         return str(found), None
+    from mle_scheduler import choose_python
+
     env = spec.job_args.get("venv_path") or spec.job_args.get("env_name")
-    choice = choose_python(str(env) if env else None, cwd)
+    choice = choose_python(str(env) if env else None, cwd, where="single_job_args.env_name")
     if choice.warning and spec.backend != "local":
         return choice.executable, choice.warning + " (on the cluster nodes as well)"
     return choice.executable, choice.warning

@@ -3,6 +3,7 @@
 from .__about__ import __version__
 from ._events import QueueEvent
 from ._process import ProcessRef
+from ._pyenv import PythonChoice, choose_python
 from ._queue import DEFAULT_RETRY_ON, Queue, QueuedJob
 from ._registry import ENTRY_POINT_GROUP, available_backends, get_backend
 from ._script import StatusRecord, read_status, render_body, render_script
@@ -45,6 +46,7 @@ __all__ = [
     "MleSchedulerError",
     "NativeStatus",
     "ProcessRef",
+    "PythonChoice",
     "Queue",
     "QueueError",
     "QueueEvent",
@@ -59,6 +61,7 @@ __all__ = [
     "__version__",
     "append_jsonl",
     "available_backends",
+    "choose_python",
     "get_backend",
     "iter_jsonl",
     "parse_time",

@@ -1,4 +1,4 @@
-"""Which Python runs a job: the conda env or venv named by ``env_name``, else this one."""
+"""Which Python runs a job: env_name or venv_path resolved to an interpreter, else this one."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+__all__ = ["PythonChoice", "choose_python"]
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,13 @@ def _conda_envs() -> list[Path]:
     return [Path(e) for e in envs]
 
 
-def choose_python(env_name: str | None, cwd: Path) -> PythonChoice:
+def choose_python(env_name: str | None, cwd: Path, *, where: str = "env_name") -> PythonChoice:
     """Resolve ``env_name`` to a Python executable.
 
     A path (absolute, or relative to ``cwd``) to a venv or conda env folder is used directly;
     a bare name is looked up among conda's environments. When nothing matches, the current
-    interpreter runs the jobs and ``warning`` says so.
+    interpreter runs the jobs and ``warning`` says so, starting with ``where`` (the setting
+    that named the environment).
     """
     if not env_name:
         return PythonChoice(sys.executable)
@@ -73,7 +76,5 @@ def choose_python(env_name: str | None, cwd: Path) -> PythonChoice:
     )
     return PythonChoice(
         sys.executable,
-        warning=(
-            f"single_job_args.env_name: {why}; jobs run with the current Python ({sys.executable})"
-        ),
+        warning=f"{where}: {why}; jobs run with the current Python ({sys.executable})",
     )
