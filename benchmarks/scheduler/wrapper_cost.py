@@ -15,8 +15,10 @@ with stdin from /dev/null, as the local backend starts it:
 
 ``--compare-src`` renders the same two wrappers from another mle-scheduler source tree (e.g.
 ``git archive HEAD~1 packages/mle-scheduler/src | tar -x -C /tmp/before``), so before and after
-are measured in the same run, interleaved run by run under the same load. Prints one table
-(median and quartiles per run, in ms, and the median minus the floor) and one JSON line.
+are measured in the same run, interleaved run by run under the same load. Prints one table and
+one JSON line: wall time quartiles per run and the first quartile minus the floor's (on a
+shared machine the upper quartiles measure the queue for a CPU, not the wrapper), and the median
+CPU time (user + system of bash and the job, from ``wait4``), which the load hardly moves.
 """
 
 from __future__ import annotations
@@ -53,14 +55,22 @@ def render(src: str | None, stdout: Path) -> str:
     ).stdout
 
 
-def time_one(script: str, env: dict[str, str], status: Path, start_record: str | None) -> float:
+def time_one(
+    script: str, env: dict[str, str], status: Path, start_record: str | None
+) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, bash and the job) of one run."""
     if start_record is None:
         status.unlink(missing_ok=True)
     else:
         status.write_text(start_record, encoding="utf-8")
     t0 = time.perf_counter()
-    subprocess.run(["bash", "-c", script, "mle-job"], env=env, stdin=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t0
+    proc = subprocess.Popen(["bash", "-c", script, "mle-job"], env=env, stdin=subprocess.DEVNULL)
+    _, code, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(code)
+    if proc.returncode != 0:
+        raise SystemExit(f"a run failed with exit code {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -87,24 +97,40 @@ def main() -> None:
         variants[f"{label}wrapper (local)"] = (body, noted, start)
         variants[f"{label}wrapper (cluster)"] = (body, plain, None)
 
-    times: dict[str, list[float]] = {name: [] for name in variants}
+    walls: dict[str, list[float]] = {name: [] for name in variants}
+    cpus: dict[str, list[float]] = {name: [] for name in variants}
     load_before = os.getloadavg()[0]
     for _ in range(args.rounds * args.runs):  # interleaved: a load spike hits every variant
         for name, (script, env, rec) in variants.items():
-            times[name].append(time_one(script, env, status, rec))
+            wall, cpu = time_one(script, env, status, rec)
+            walls[name].append(wall)
+            cpus[name].append(cpu)
     load_after = os.getloadavg()[0]
     shutil.rmtree(tmp)
 
     def ms(x: float) -> float:
         return round(x * 1000, 3)
 
-    floor = statistics.median(times["fork+exec floor"])
+    floor_q1 = statistics.quantiles(walls["fork+exec floor"], n=4)[0]
+    floor_cpu = statistics.median(cpus["fork+exec floor"])
     summary = {}
-    print(f"{'variant':32} {'median':>8} {'q1':>8} {'q3':>8} {'- floor':>8}  (ms per job)")
-    for name, ts in times.items():
-        q1, med, q3 = statistics.quantiles(ts, n=4)
-        summary[name] = {"median_ms": ms(med), "q1_ms": ms(q1), "q3_ms": ms(q3)}
-        print(f"{name:32} {ms(med):8.2f} {ms(q1):8.2f} {ms(q3):8.2f} {ms(med - floor):8.2f}")
+    print(
+        f"{'variant':28} {'wall q1':>8} {'median':>8} {'q3':>8} {'q1-floor':>9}"
+        f" {'cpu med':>8} {'-floor':>7}  (ms per job)"
+    )
+    for name in variants:
+        q1, med, q3 = statistics.quantiles(walls[name], n=4)
+        cpu = statistics.median(cpus[name])
+        summary[name] = {
+            "wall_q1_ms": ms(q1),
+            "wall_median_ms": ms(med),
+            "wall_q3_ms": ms(q3),
+            "cpu_median_ms": ms(cpu),
+        }
+        print(
+            f"{name:28} {ms(q1):8.2f} {ms(med):8.2f} {ms(q3):8.2f} {ms(q1 - floor_q1):9.2f}"
+            f" {ms(cpu):8.2f} {ms(cpu - floor_cpu):7.2f}"
+        )
     bash = subprocess.run(["bash", "--version"], capture_output=True, text=True).stdout
     print(
         json.dumps(
