@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -118,3 +119,21 @@ def test_a_history_write_that_goes_wrong_falls_back_to_mv(tmp_path: Path) -> Non
     assert res.stderr == ""
     assert _record(spec.status_path)["exit_code"] == 3
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bash_env", "out.status.json"]
+
+
+@pytest.mark.parametrize("noted", [False, True], ids=["wrapper-start", "launcher-start"])
+def test_status_file_takes_its_mode_from_the_umask(tmp_path: Path, noted: bool) -> None:
+    """``history -w`` creates its files 0600; a teammate in the group must still read them."""
+    spec = JobSpec([SH, "-c", "exit 0"], stdout=tmp_path / "out")
+    env = dict(os.environ)
+    if noted:
+        spec.status_path.write_text('{"start": 1.0, "host": "h", "pid": 1}\n', encoding="utf-8")
+        spec.status_path.chmod(0o640)
+        env["MLE_SCHEDULER_NOTED"] = "1"
+    res = subprocess.run(
+        [BASH, "-c", render_script(spec)], env=env, umask=0o027, capture_output=True, check=False
+    )
+    assert res.returncode == 0, res.stderr
+    assert _record(spec.status_path)["exit_code"] == 0
+    assert stat.S_IMODE(spec.status_path.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["out.status.json"]

@@ -13,8 +13,10 @@ The wrapper starts no process but the job: times come from ``$EPOCHREALTIME`` (b
 ``printf '%(%s)T'`` before), the host from ``$HOSTNAME``, and each record is written by
 ``history -w``, which in bash >= 4.4 writes a temp file beside the status file and renames it
 over it (as ``mv`` did, for about 1 ms less per job: see ``benchmarks/scheduler/RESULTS.md``).
-The wrapper reads the record back and, should it differ (an odd ``BASH_ENV``), rewrites it with
-``printf`` + ``mv``, which older bash uses throughout. ``history -w`` leaves the file mode 0600.
+The wrapper creates that temp file (and an absent status file) itself first, so that the record
+takes its mode from the umask like every other file (``history -w`` would create them 0600). It
+reads the record back and, should anything differ (an odd ``BASH_ENV``, another temp name),
+rewrites it with ``printf`` + ``mv``, which bash < 4.4 uses throughout.
 The user's ``HISTTIMEFORMAT`` (which would add a timestamp line) is unset in the wrapper and
 exported again for the job; the other history variables are local to the record function.
 """
@@ -42,17 +44,21 @@ if ((BASH_VERSINFO[0] * 100 + BASH_VERSINFO[1] >= 404)) && enable history 2>/dev
     [[ -n ${HISTTIMEFORMAT+x} ]] && __mle_htf=("$HISTTIMEFORMAT") &&
         unset -v HISTTIMEFORMAT 2>/dev/null || unset -v __mle_htf
 fi
+# history -w renames "<file>-<pid mod 100000, 5 digits>.tmp" over the file if the file exists;
+# both are made first, so that they (and the record) take their mode from the umask, not 0600
+printf -v __mle_tmp '%%s-%%05d.tmp' "$__mle_status" $(($$ %% 100000))
 __mle_record() {
-    if ((__mle_hist)); then
+    if ((__mle_hist)) && [[ ! -L $__mle_status ]]; then
         local HISTSIZE=1 HISTCONTROL= HISTIGNORE= __mle_back=
-        if builtin history -c && builtin history -s "$1" &&
-            builtin history -w "$__mle_status" 2>/dev/null &&
+        [[ -e $__mle_status ]] || : >> "$__mle_status"
+        if : > "$__mle_tmp" && builtin history -c && builtin history -s "$1" &&
+            builtin history -w "$__mle_status" 2>/dev/null && [[ ! -e $__mle_tmp ]] &&
             read -r __mle_back < "$__mle_status" && [[ $__mle_back == "$1" ]]; then
             return 0
         fi
         __mle_hist=0
     fi
-    printf '%%s\n' "$1" > "$__mle_status.tmp.$$" && mv -f "$__mle_status.tmp.$$" "$__mle_status"
+    printf '%%s\n' "$1" > "$__mle_tmp" && mv -f "$__mle_tmp" "$__mle_status"
 }
 __mle_now() {
     if [[ -n ${EPOCHREALTIME:-} ]]; then __mle_t=${EPOCHREALTIME/,/.}
