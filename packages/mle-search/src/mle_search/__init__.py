@@ -9,17 +9,22 @@ samplers) with ask/tell, and an append-only JSON-lines hyper log to resume from.
 """
 
 from .__about__ import __version__
+from ._asha import ASHASearch
 from ._coordinate import CoordinateSearch
 from ._factory import ENTRY_POINT_GROUP, STRATEGIES, available_strategies, make_strategy
+from ._fidelity import FidelityStrategy, TrialRequest, added_budget
 from ._grid import GridSearch
+from ._halving import HyperbandSearch, SuccessiveHalvingSearch
 from ._hyperlog import HyperLog, HyperLogRecord
 from ._loop import SearchLoop
 from ._optuna import SAMPLERS, OptunaSearch
 from ._params import CategoricalParam, IntegerParam, Param, RealParam, canonical_name
+from ._pbt import PBTSearch
 from ._random import RandomSearch
 from ._results import Evaluation, aggregate_scores
 from ._smbo import ACQ_FUNCTIONS, BASE_ESTIMATORS, SMBOSearch
 from ._space import Space, to_nested
+from ._stopping import CONTINUE, STOP, ASHAPruner, Decision, MedianPruner, Pruner
 from ._strategy import Strategy
 from ._trial import Trial
 from .errors import (
@@ -35,19 +40,29 @@ from .errors import (
 __all__ = [
     "ACQ_FUNCTIONS",
     "BASE_ESTIMATORS",
+    "CONTINUE",
     "ENTRY_POINT_GROUP",
     "SAMPLERS",
+    "STOP",
     "STRATEGIES",
+    "ASHAPruner",
+    "ASHASearch",
     "CategoricalParam",
     "CoordinateSearch",
+    "Decision",
     "Evaluation",
+    "FidelityStrategy",
     "GridSearch",
     "HyperLog",
     "HyperLogRecord",
+    "HyperbandSearch",
     "IntegerParam",
+    "MedianPruner",
     "MleSearchError",
     "OptunaSearch",
+    "PBTSearch",
     "Param",
+    "Pruner",
     "RandomSearch",
     "RealParam",
     "SMBOSearch",
@@ -60,8 +75,11 @@ __all__ = [
     "SearchStateError",
     "Space",
     "Strategy",
+    "SuccessiveHalvingSearch",
     "Trial",
+    "TrialRequest",
     "__version__",
+    "added_budget",
     "aggregate_scores",
     "available_strategies",
     "canonical_name",

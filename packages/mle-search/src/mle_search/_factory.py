@@ -6,9 +6,12 @@ import inspect
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ._asha import ASHASearch
 from ._coordinate import CoordinateSearch
 from ._grid import GridSearch
+from ._halving import HyperbandSearch, SuccessiveHalvingSearch
 from ._optuna import OptunaSearch
+from ._pbt import PBTSearch
 from ._random import RandomSearch
 from ._results import Evaluation
 from ._smbo import SMBOSearch
@@ -31,6 +34,10 @@ STRATEGIES: dict[str, type[Strategy]] = {
     "coordinate": CoordinateSearch,
     "smbo": SMBOSearch,
     "optuna": OptunaSearch,
+    "successive_halving": SuccessiveHalvingSearch,
+    "hyperband": HyperbandSearch,
+    "asha": ASHASearch,
+    "pbt": PBTSearch,
 }
 
 

@@ -40,6 +40,8 @@ class HyperLogRecord(_RecordBase, total=False):
     budget: float | None  #: the trial's resource budget (multi-fidelity searches)
     parent: int | None  #: the trial this one continues from (promotion, PBT)
     reasons: dict[str, str]  #: why a seed failed, by seed (as a string)
+    state: str  #: "pruned" when a seed was stopped early (absent otherwise)
+    pruned_at: dict[str, float]  #: the step each pruned seed reached, by seed (as a string)
 
 
 Timestamp = _dt.datetime | float | int | str | None

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from ._fidelity import FidelityStrategy, TrialRequest
 from ._hyperlog import HyperLog
 from ._results import Evaluation, _one_score, check_aggregate
+from ._stopping import Pruner
 from ._strategy import Strategy
 from ._trial import Trial, check_int, check_seeds
 from ._worker import Done, StrategyWorker, wait_all
@@ -52,6 +54,13 @@ class SearchLoop:
     returns what is ready and ``[]`` while the next proposals are computed (see
     :attr:`proposing` and :meth:`wait_proposals`): a runner must not take that ``[]`` as the
     end, only :attr:`done`. Grid, random and coordinate search stay synchronous with None.
+    ``pruner``: a :class:`Pruner` the runner consults for its running trials (default: the
+    strategy's ``pruner``, e.g. ASHA's); see :meth:`report`'s ``pruned_at``.
+
+    A :class:`FidelityStrategy` (successive halving, Hyperband, PBT) proposes trials with a
+    ``budget`` and a ``parent`` (the trial whose checkpoint it continues), possibly the same
+    point again; the hyper log records both and the strategy's tags (bracket, rung, worker,
+    ...), and :meth:`restore` rebuilds its rungs from them. It always runs synchronously.
 
     Results are keyed by trial id and seed, never by parameter values. Not thread-safe: call
     it from one thread (the driver's loop). In background mode the strategy is touched only by
@@ -69,6 +78,7 @@ class SearchLoop:
         annotate: Annotate | None = None,
         background: bool | None = False,
         aggregate: str = "mean",
+        pruner: Pruner | None = None,
     ) -> None:
         if not isinstance(strategy, Strategy):
             raise SearchInputError(
@@ -97,7 +107,23 @@ class SearchLoop:
         # background proposals: the worker, proposals computed and not yet handed out, the
         # ask in flight (and whether an empty answer means a stall), tells in flight, and the
         # strategy's state as of the last finished worker call
+        self._fidelity = strategy if isinstance(strategy, FidelityStrategy) else None
+        if self._fidelity is not None and background:
+            raise SearchInputError(
+                f"SearchLoop: {type(strategy).__name__} proposes synchronously, found "
+                "background=True"
+            )
         self.background = strategy.slow_proposals if background is None else bool(background)
+        if pruner is not None and not isinstance(pruner, Pruner):
+            raise SearchInputError(
+                f"SearchLoop: expected pruner to be a Pruner (ASHAPruner, MedianPruner), found "
+                f"{type(pruner).__name__}"
+            )
+        own = getattr(strategy, "pruner", None)
+        self.pruner: Pruner | None = pruner or (own if isinstance(own, Pruner) else None)
+        self._tags: dict[int, dict[str, Any]] = {}
+        self._pruned: dict[int, dict[int, float]] = {}  # trial -> seed -> step reached
+        self._pruned_ids: set[int] = set()  # told trials with a pruned seed
         self._worker = StrategyWorker(strategy) if self.background else None
         self._closed = False
         self._ready: list[dict[str, Any]] = []
@@ -147,22 +173,39 @@ class SearchLoop:
             return []
         if self._worker is not None:
             return self._propose_background(want)
-        proposals = self.strategy.ask(want)
+        if self._fidelity is not None:
+            requests = self._fidelity.ask_trials(want)
+            proposals: list[dict[str, Any]] = [r.params for r in requests]
+        else:
+            proposals = self.strategy.ask(want)
         if not proposals and not self._open and not self.strategy.exhausted:
             self._stalled = (
                 f"{type(self.strategy).__name__} proposed nothing while no trial was open "
                 "(it would wait forever): the search ends here"
             )
+        if self._fidelity is not None:
+            return [self._open_request(r) for r in requests]
         return [self._new_trial(params) for params in proposals]
 
     def report(
-        self, trial_id: int, seed: int, score: float | None, *, reason: str | None = None
+        self,
+        trial_id: int,
+        seed: int,
+        score: float | None,
+        *,
+        reason: str | None = None,
+        pruned_at: float | None = None,
     ) -> Evaluation | None:
         """One seed of an open trial finished: ``score`` (None, NaN or inf: the seed failed;
         ``reason`` says why, kept in the hyper log). When the trial's seeds are all in, the
         strategy is told, the trial is appended to the hyper log and its
         :class:`Evaluation` (with ``trial_id``) is returned; otherwise None. A seed reported
-        again before its trial is told replaces the earlier result (a retried run)."""
+        again before its trial is told replaces the earlier result (a retried run).
+
+        ``pruned_at``: the run was stopped early (a :class:`Pruner` said ``stop``) at this
+        step; ``score`` is its value there. The record gets ``state: "pruned"`` and
+        ``pruned_at`` (by seed), distinct from a failure; the strategy is told the score, but
+        a pruned trial never ranks in :meth:`best` (it did not run its whole budget)."""
         self._used = True
         self._collect()
         if isinstance(trial_id, np.integer):
@@ -185,6 +228,15 @@ class SearchLoop:
             )
         value = _one_score(score)
         self._results[trial.id][seed] = value
+        if pruned_at is not None:
+            step = _one_score(pruned_at)
+            if step is None:
+                raise SearchInputError(
+                    f"report: expected pruned_at to be a finite step, found {pruned_at!r}"
+                )
+            self._pruned.setdefault(trial.id, {})[seed] = step
+        elif trial.id in self._pruned:
+            self._pruned[trial.id].pop(seed, None)
         if value is None and reason is not None:
             self._reasons[trial.id][seed] = str(reason)
         else:
@@ -223,6 +275,12 @@ class SearchLoop:
         last = {_record_id(rec): i for i, rec in enumerate(mine)}  # a re-told trial: last wins
         mine = [r for i, r in enumerate(mine) if (t := _record_id(r)) is None or last[t] == i]
         replay = before + mine
+        if self._fidelity is not None and before:
+            raise SearchInputError(
+                f"restore: {type(self.strategy).__name__} cannot learn from earlier searches "
+                "(reload_log): their trials have no place in its rungs"
+            )
+        fidelity_told: list[tuple[Trial, Evaluation]] = []
         space = self.strategy.space
         for rec in mine:
             tid = _record_id(rec)
@@ -237,6 +295,15 @@ class SearchLoop:
                 trial = self._record_trial(tid, params, rec, ev.scores)
                 if trial is not None:
                     self._told[tid] = (trial, ev.scores)
+                if rec.get("state") == "pruned":
+                    self._pruned_ids.add(tid)
+                if self._fidelity is not None:
+                    if trial is None:
+                        raise SearchInputError(
+                            f"restore: hyper log record of trial {tid}: expected its seeds "
+                            "and budget (a multi-fidelity search's record)"
+                        )
+                    fidelity_told.append((trial, ev))
         trials: list[Trial] = []
         for trial in open_trials:
             if not isinstance(trial, Trial):
@@ -254,6 +321,12 @@ class SearchLoop:
             self._add_open(trial)
             trials.append(trial)
         pending = [t.params for t in trials]
+        if self._fidelity is not None:
+            self._fidelity.restore_trials(fidelity_told, trials)
+            for trial in trials:
+                self._tags[trial.id] = self._fidelity.tags_of(trial.id)
+            self._next_id = max(self._told_ids | set(self._open), default=-1) + 1
+            return
 
         def resume(strategy: Strategy) -> None:
             if replay:
@@ -275,6 +348,11 @@ class SearchLoop:
         last record of an id wins). Returns the trial; SearchStateError when it is open or
         there is nothing to re-run."""
         self._used = True
+        if self._fidelity is not None:
+            raise SearchStateError(
+                f"reopen: {type(self.strategy).__name__} has promoted on this trial's result; "
+                "its failed seeds stay failed"
+            )
         if trial_id in self._open:
             raise SearchStateError(f"reopen: trial {trial_id} is open (not told yet)")
         told = self._told.get(trial_id) if isinstance(trial_id, int) else None
@@ -424,9 +502,21 @@ class SearchLoop:
         failed trials never rank. Ties keep the order they were told in."""
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise SearchInputError(f"best(k): expected an integer k >= 1, found {k!r}")
-        scored = [ev for ev in self._history if ev.score is not None]
+        scored = [
+            ev
+            for ev in self._history
+            if ev.score is not None and ev.trial_id not in self._pruned_ids
+        ]
         scored.sort(key=lambda ev: self.strategy.objective(ev.score))  # type: ignore[arg-type]
         return scored[:k]
+
+    def pruned(self, trial_id: int) -> bool:
+        """True when a told trial had a seed stopped early (see :meth:`report`)."""
+        return trial_id in self._pruned_ids
+
+    def tags(self, trial_id: int) -> dict[str, Any]:
+        """A multi-fidelity trial's tags (bracket, rung, worker, generation, ...); {} else."""
+        return dict(self._tags.get(trial_id, {}))
 
     @property
     def exhausted(self) -> bool:
@@ -471,6 +561,13 @@ class SearchLoop:
         self._add_open(trial)
         return trial
 
+    def _open_request(self, request: TrialRequest) -> Trial:
+        trial = self._new_trial(request.params, budget=request.budget, parent=request.parent)
+        assert self._fidelity is not None
+        self._fidelity.trial_opened(trial, request)
+        self._tags[trial.id] = dict(request.tags)
+        return trial
+
     def _add_open(self, trial: Trial) -> None:
         self._open[trial.id] = trial
         self._results[trial.id] = {}
@@ -493,6 +590,12 @@ class SearchLoop:
             reasons = self._reasons[trial.id]
             if reasons:
                 extra["reasons"] = {str(seed): why for seed, why in sorted(reasons.items())}
+            pruned = self._pruned.get(trial.id)
+            if pruned:
+                extra["state"] = "pruned"
+                extra["pruned_at"] = {str(seed): step for seed, step in sorted(pruned.items())}
+            for key, value in self._tags.get(trial.id, {}).items():
+                extra.setdefault(key, value)
             self.log.append(
                 params,
                 scores,
@@ -504,10 +607,17 @@ class SearchLoop:
         if self._worker is not None:  # told on the worker, after the calls before it
             self._calls.append(self._worker.submit(lambda s: s.tell([params], [scores])))
             told = Evaluation.from_scores(params, scores, aggregate=self.aggregate)
+        elif self._fidelity is not None:
+            told = Evaluation.from_scores(
+                params, scores, trial_id=trial.id, aggregate=self.aggregate
+            )
+            self._fidelity.trial_told(trial, told)
         else:
             (told,) = self.strategy.tell([params], [scores])
         ev = dataclasses.replace(told, trial_id=trial.id)
         del self._open[trial.id], self._results[trial.id], self._reasons[trial.id]
+        if self._pruned.pop(trial.id, None):
+            self._pruned_ids.add(trial.id)
         self._told_ids.add(trial.id)
         self._told[trial.id] = (trial, ev.scores)
         self._n_told += 1
