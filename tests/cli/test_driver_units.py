@@ -21,11 +21,10 @@ from cli_helpers import Project, grid_yaml, multi_yaml
 from mle_cli import _driver, _logs
 from mle_cli._driver import Driver, cancel_experiment
 from mle_cli._layout import ExperimentDir, write_json
-from mle_cli._lock import running_driver, stop_driver
 from mle_cli._plan import plan_static_jobs
 from mle_cli._setup import marker_for, write_job_configs
 from mle_cli._spec import load_spec
-from mle_cli._state import experiment_status, job_views
+from mle_cli._state import experiment_status, job_views, running_driver, stop_driver
 from mle_cli.errors import JobsFailedError, UsageError
 from mle_scheduler import JobSpec, ProcessRef
 from mle_scheduler.testing import FakeBackend

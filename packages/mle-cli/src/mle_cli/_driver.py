@@ -22,13 +22,20 @@ from typing import TYPE_CHECKING, Any
 
 from ._console import console
 from ._layout import ExperimentDir, write_json
-from ._lock import driver_lock, driver_pid, running_driver, stop_driver
 from ._plan import PlannedJob, plan_proposal_jobs
 from ._processing import run_processing, write_report
 from ._progress import Progress
 from ._results import fmt_params
 from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
-from ._state import events_path, job_views, read_jobs
+from ._state import (
+    driver_lock,
+    driver_pid,
+    events_path,
+    job_views,
+    read_jobs,
+    running_driver,
+    stop_driver,
+)
 from .errors import JobsFailedError, MleCliError, UsageError
 
 if TYPE_CHECKING:

@@ -8,9 +8,11 @@ driver's verdicts (a run that exited 0 without its score failed).
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import warnings
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +21,10 @@ from mle_config import layout as names
 
 from ._layout import ExperimentDir
 from ._plan import PlannedJob
+from .errors import UsageError
 
 if TYPE_CHECKING:
-    from mle_scheduler import StatusRecord
+    from mle_scheduler import ProcessRef, StatusRecord
 
 STATUS_FILE = names.RUN_STATUS_FILE
 PENDING = "pending"
@@ -115,8 +118,6 @@ def job_views(
     """Every planned job with its state (see the module docstring)."""
     from mle_scheduler import iter_jsonl, read_status
 
-    from ._lock import running_driver
-
     jobs = read_jobs(exp) if jobs is None else jobs
     if driver_runs is None:
         driver_runs = running_driver(exp) is not None
@@ -164,8 +165,6 @@ def search_end(exp: ExperimentDir) -> str | None:
 
 def experiment_status(exp: ExperimentDir) -> ExperimentStatus:
     """What ``mle status`` shows: every job's state, the driver, the plan, a search's end."""
-    from ._lock import driver_pid
-
     marker = exp.read_marker()
     pid = driver_pid(exp)
     views = job_views(exp, driver_runs=pid is not None)
@@ -174,3 +173,50 @@ def experiment_status(exp: ExperimentDir) -> ExperimentStatus:
         planned = int(marker["budget"]) * int(marker.get("num_seeds") or 1)
     end = search_end(exp) if marker.get("search") else None
     return ExperimentStatus(views, pid, planned, end)
+
+
+@contextlib.contextmanager
+def driver_lock(exp: ExperimentDir) -> Iterator[None]:
+    """One driver per experiment: hold its ``driver.lock`` (an :class:`mle_scheduler.OwnerLock`)
+    while this process drives the queue; a UsageError when another driver holds it."""
+    from mle_scheduler import LockHeldError, OwnerLock
+
+    lock = OwnerLock(exp.driver_lock)
+    try:
+        lock.acquire()
+    except LockHeldError as exc:
+        raise UsageError(
+            f"{exp.root}: expected no other driver, found one running "
+            f"(pid {exc.holder.pid if exc.holder else '?'}); see `mle status {exp.root}` "
+            f"or `mle cancel {exp.root}`"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def running_driver(exp: ExperimentDir) -> ProcessRef | None:
+    """The driver holding the experiment's lock (pid -1: one that cannot be named), or None."""
+    from mle_scheduler import OwnerLock
+
+    return OwnerLock(exp.driver_lock).holder()
+
+
+def driver_pid(exp: ExperimentDir) -> int | None:
+    """The pid of the running driver (-1: one runs but cannot be named), or None."""
+    ref = running_driver(exp)
+    return None if ref is None else ref.pid
+
+
+def stop_driver(exp: ExperimentDir, timeout: float = 30.0) -> ProcessRef | None:
+    """Ask the running driver to stop (the cancel flag it checks, then SIGTERM) and wait up to
+    ``timeout`` s for it to let go. Returns the driver that still runs, or None."""
+    from mle_scheduler import OwnerLock
+
+    lock = OwnerLock(exp.driver_lock)
+    if lock.holder() is None:
+        return None
+    with contextlib.suppress(OSError):
+        exp.cancel_flag.touch()
+    return lock.stop(timeout)

@@ -2,6 +2,7 @@
 
 from .__about__ import __version__
 from ._events import QueueEvent
+from ._owner import OwnerLock
 from ._process import ProcessRef
 from ._pyenv import PythonChoice, choose_python
 from ._queue import DEFAULT_RETRY_ON, Queue, QueuedJob
@@ -16,6 +17,7 @@ from .errors import (
     BackendNotFoundError,
     BackendUnavailableError,
     JobSpecError,
+    LockHeldError,
     MissingDependencyError,
     MleSchedulerError,
     QueueError,
@@ -42,9 +44,11 @@ __all__ = [
     "JsonlWarning",
     "JsonlWriter",
     "LocalBackend",
+    "LockHeldError",
     "MissingDependencyError",
     "MleSchedulerError",
     "NativeStatus",
+    "OwnerLock",
     "ProcessRef",
     "PythonChoice",
     "Queue",

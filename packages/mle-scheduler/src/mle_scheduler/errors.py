@@ -7,10 +7,16 @@ so ``except ValueError`` keeps working for callers that do not know this package
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._process import ProcessRef
+
 __all__ = [
     "BackendNotFoundError",
     "BackendUnavailableError",
     "JobSpecError",
+    "LockHeldError",
     "MissingDependencyError",
     "MleSchedulerError",
     "QueueError",
@@ -61,3 +67,12 @@ class StateFileError(SchedulerError, ValueError):
 class QueueError(SchedulerError, ValueError):
     """A queue was asked for something it cannot do (a duplicate key, requeueing a job that is
     not final, a bad setting)."""
+
+
+class LockHeldError(SchedulerError, RuntimeError):
+    """An :class:`~mle_scheduler.OwnerLock` is held by another process; ``holder`` names it
+    (a ``ProcessRef``; pid -1 when it cannot be named; None when it let go meanwhile)."""
+
+    def __init__(self, message: str, *, holder: ProcessRef | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder
