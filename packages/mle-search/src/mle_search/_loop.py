@@ -13,6 +13,7 @@ import numpy as np
 
 from ._fidelity import FidelityStrategy, TrialRequest
 from ._hyperlog import HyperLog
+from ._racing import SeedRace
 from ._results import Evaluation, _one_score, check_aggregate
 from ._stopping import Pruner
 from ._strategy import Strategy
@@ -56,6 +57,10 @@ class SearchLoop:
     end, only :attr:`done`. Grid, random and coordinate search stay synchronous with None.
     ``pruner``: a :class:`Pruner` the runner consults for its running trials (default: the
     strategy's ``pruner``, e.g. ASHA's); see :meth:`report`'s ``pruned_at``.
+    ``race``: seed-aware racing; a trial runs its seeds one at a time (see :meth:`next_runs`)
+    and stops adding seeds once the 95 % t-interval of its mean cannot reach the best told
+    trial (the spread pooled over trials with two or more seeds); its record then lists the
+    seeds run and ``raced`` (the seeds skipped), and :attr:`seed_runs_saved` counts them.
 
     A :class:`FidelityStrategy` (successive halving, Hyperband, PBT) proposes trials with a
     ``budget`` and a ``parent`` (the trial whose checkpoint it continues), possibly the same
@@ -79,6 +84,7 @@ class SearchLoop:
         background: bool | None = False,
         aggregate: str = "mean",
         pruner: Pruner | None = None,
+        race: bool = False,
     ) -> None:
         if not isinstance(strategy, Strategy):
             raise SearchInputError(
@@ -122,6 +128,12 @@ class SearchLoop:
         own = getattr(strategy, "pruner", None)
         self.pruner: Pruner | None = pruner or (own if isinstance(own, Pruner) else None)
         self._tags: dict[int, dict[str, Any]] = {}
+        self.race = bool(race)
+        self._race = SeedRace()
+        self._released: dict[int, list[int]] = {}  # open trial -> seeds released to run
+        self._handed: set[tuple[int, int]] = set()  # runs next_runs returned
+        self.seed_runs_saved = 0
+        self._skipped: dict[int, list[int]] = {}
         self._pruned: dict[int, dict[int, float]] = {}  # trial -> seed -> step reached
         self._pruned_ids: set[int] = set()  # told trials with a pruned seed
         self._worker = StrategyWorker(strategy) if self.background else None
@@ -165,7 +177,8 @@ class SearchLoop:
             want = self.batch_size - len(self._open)
         else:
             free = check_int(n_free_slots, "SearchLoop", "n_free_slots", low=-(2**62))
-            want = math.ceil(max(0, free) / len(self.seeds))
+            per_trial = 1 if self.race else len(self.seeds)
+            want = math.ceil(max(0, free) / per_trial)
         left = self.remaining
         if left is not None:
             want = min(want, left)
@@ -242,8 +255,41 @@ class SearchLoop:
         else:
             self._reasons[trial.id].pop(seed, None)
         if len(self._results[trial.id]) < len(trial.seeds):
-            return None
+            if not self.race or not self._race_on(trial):
+                return None
+            ran = tuple(s for s in trial.seeds if s in self._results[trial.id])
+            self.seed_runs_saved += len(trial.seeds) - len(ran)
+            self._skipped[trial.id] = [s for s in trial.seeds if s not in ran]
+            trial = dataclasses.replace(trial, seeds=ran)
         return self._tell(trial)
+
+    def next_runs(self) -> list[tuple[int, int]]:
+        """Runs (trial id, seed) to start now that were not returned before: every seed of a
+        new trial, or with ``race`` one seed at a time (the next once the last is in)."""
+        out = []
+        for tid in sorted(self._open):
+            for seed in self._released.get(tid, self._open[tid].seeds):
+                if (tid, seed) not in self._handed:
+                    self._handed.add((tid, seed))
+                    out.append((tid, seed))
+        return out
+
+    def _race_on(self, trial: Trial) -> bool:
+        """True (the race is over) when the trial stops adding seeds; else the next seed is
+        released. Only once every released seed is in."""
+        got = self._results[trial.id]
+        released = self._released.setdefault(trial.id, list(trial.seeds[:1]))
+        if any(s not in got for s in released):
+            return False
+        scored = [self.strategy.objective(v) for v in got.values() if v is not None]
+        best = self.best(1)
+        target = (
+            self.strategy.objective(best[0].score) if best and best[0].score is not None else None
+        )
+        if scored and not self._race.go_on(scored, target):
+            return True
+        released.append(trial.seeds[len(released)])
+        return False
 
     def restore(
         self,
@@ -289,6 +335,7 @@ class SearchLoop:
                 params, _record_scores(rec), trial_id=tid, aggregate=self.aggregate
             )
             self._history.append(ev)
+            self._race.add(ev.scores)
             self._n_told += 1
             if tid is not None:
                 self._told_ids.add(tid)
@@ -570,6 +617,8 @@ class SearchLoop:
 
     def _add_open(self, trial: Trial) -> None:
         self._open[trial.id] = trial
+        if self.race:
+            self._released[trial.id] = list(trial.seeds[:1])
         self._results[trial.id] = {}
         self._reasons[trial.id] = {}
 
@@ -590,6 +639,8 @@ class SearchLoop:
             reasons = self._reasons[trial.id]
             if reasons:
                 extra["reasons"] = {str(seed): why for seed, why in sorted(reasons.items())}
+            if trial.id in self._skipped:
+                extra["raced"] = {"skipped": self._skipped[trial.id]}
             pruned = self._pruned.get(trial.id)
             if pruned:
                 extra["state"] = "pruned"
@@ -620,6 +671,10 @@ class SearchLoop:
             self._pruned_ids.add(trial.id)
         self._told_ids.add(trial.id)
         self._told[trial.id] = (trial, ev.scores)
+        self._race.add(ev.scores)
+        self._released.pop(trial.id, None)
+        self._skipped.pop(trial.id, None)
+        self._handed = {run for run in self._handed if run[0] != trial.id}
         self._n_told += 1
         self._history.append(ev)
         return ev
