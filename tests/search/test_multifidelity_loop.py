@@ -186,6 +186,8 @@ def test_resume_after_a_crash_proposes_what_the_uninterrupted_search_would(
     assert all(n == 1 for n in state["starts"].values())  # nothing finished ran twice
     ids = [r["id"] for r in HyperLog(log).read()]
     assert sorted(ids) == sorted(set(ids)) == sorted(state["planned"])
+    first = HyperLog(log).read()[0]
+    assert loop.tags(first["id"]) and all(first[k] == v for k, v in loop.tags(first["id"]).items())
 
 
 def test_pbt_workers_continue_or_copy_a_better_worker(tmp_path: Path) -> None:

@@ -370,8 +370,8 @@ class SearchLoop:
         pending = [t.params for t in trials]
         if self._fidelity is not None:
             self._fidelity.restore_trials(fidelity_told, trials)
-            for trial in trials:
-                self._tags[trial.id] = self._fidelity.tags_of(trial.id)
+            for tid in self._fidelity.trials:
+                self._tags[tid] = self._fidelity.tags_of(tid)
             self._next_id = max(self._told_ids | set(self._open), default=-1) + 1
             return
 
