@@ -267,3 +267,49 @@ def test_restore_refuses_a_log_of_another_schedule(tmp_path: Path) -> None:
     loop = SearchLoop(other, budget=None, seeds=[0], log=log)
     with pytest.raises(SearchStateError, match="other options or seed"):
         loop.restore()
+
+
+def test_a_failed_arm_never_moves_up_and_the_search_still_ends() -> None:
+    strategy = make_strategy("successive_halving", SPACE, seed=0, num_arms=8, max_resource=8)
+    assert isinstance(strategy, SuccessiveHalvingSearch)
+    assert strategy.brackets[0].budgets == (2.0, 4.0, 8.0)  # max_resource * 2**(k - last)
+    loop = SearchLoop(strategy, budget=None, seeds=[0, 1])
+    failed: set[int] = set()
+    while not loop.done:
+        for trial in loop.propose(None):
+            for seed in trial.seeds:
+                bad = trial.parent is None and trial.id % 2 == 0  # half the first rung fails
+                if bad:
+                    failed.add(trial.id)
+                loop.report(trial.id, seed, None if bad else score(trial.params, trial.budget))
+    promoted = [ev for ev in loop.history if loop.tags(ev.trial_id)["rung"] > 0]
+    parents = {strategy.trials[ev.trial_id].parent for ev in promoted}
+    assert promoted and not parents & failed
+    assert loop.end_reason is not None and "exhausted" in loop.end_reason
+
+
+@pytest.mark.parametrize(
+    "explore",
+    [
+        {"strategy": "additive-noise", "noise_scale": 0.5},
+        {"strategy": "perturbation", "perturb_coeffs": [0.5, 2.0]},
+        {"strategy": "resampling", "resample_prob": 1.0},
+    ],
+)
+def test_explored_points_stay_in_the_space(explore: dict[str, Any], tmp_path: Path) -> None:
+    def make() -> Strategy:
+        return make_strategy(
+            "pbt", SPACE, seed=2, num_workers=6, num_generations=3, explore=explore
+        )
+
+    loop, state = run(make, tmp_path / "h.jsonl")
+    space = loop.strategy.space
+    for trial in state["planned"].values():
+        assert space.proposal(space.key(trial.params)) == trial.params
+    moved = [
+        t
+        for t in state["planned"].values()
+        if loop.tags(t.id)["exploited"] is not None
+        and t.params != state["planned"][t.parent].params
+    ]
+    assert moved
