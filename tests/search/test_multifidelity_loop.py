@@ -313,3 +313,29 @@ def test_explored_points_stay_in_the_space(explore: dict[str, Any], tmp_path: Pa
         and t.params != state["planned"][t.parent].params
     ]
     assert moved
+
+
+def test_script_extra_speaks_the_original_protocol(tmp_path: Path) -> None:
+    loop, state = run(MAKERS["successive_halving"], tmp_path / "sh.jsonl")
+    strategy = loop.strategy
+    assert isinstance(strategy, SuccessiveHalvingSearch)
+    promoted = next(t for t in state["planned"].values() if t.parent is not None)
+    extra = strategy.script_extra(promoted.id, checkpoint="runs/3/models/final.pt")
+    parent = state["planned"][promoted.parent]
+    assert extra == {
+        "sh_num_total_iters": int(promoted.budget),
+        "sh_num_add_iters": int(promoted.budget - parent.budget),
+        "sh_counter": loop.tags(promoted.id)["rung"],
+        "sh_ckpt": "runs/3/models/final.pt",
+    }
+    first = strategy.script_extra(parent.id if parent.parent is None else 0, checkpoint="x")
+    assert "sh_ckpt" not in first  # a first-rung trial starts from scratch
+    loop, state = run(MAKERS["pbt"], tmp_path / "pbt.jsonl")
+    strategy = loop.strategy
+    assert isinstance(strategy, PBTSearch)
+    trial = max(state["planned"].values(), key=lambda t: t.id)
+    extra = strategy.script_extra(trial.id, checkpoint="ckpt")
+    assert extra["pbt_num_total_iters"] == 8 and extra["pbt_num_add_iters"] == 2
+    assert extra["pbt_counter"] == 3 and extra["pbt_worker_id"] == loop.tags(trial.id)["worker"]
+    assert extra["pbt_ckpt"] == "ckpt"
+    assert extra["pbt_explore"] == (loop.tags(trial.id)["exploited"] is not None)

@@ -54,6 +54,11 @@ def check_number(value: object, where: str, what: str, *, low: float, integer: b
     return int(num) if integer else num
 
 
+def _count(value: float | None) -> float | int | None:
+    """A budget as the script sees it: an int when it is a whole number."""
+    return int(value) if value is not None and float(value).is_integer() else value
+
+
 class FidelityStrategy(Strategy):
     """Base class of multi-fidelity strategies (successive halving, Hyperband, PBT, ASHA).
 
@@ -114,6 +119,17 @@ class FidelityStrategy(Strategy):
             self.trial_opened(trial, self._request_of(trial))
             if ev is not None:
                 self.trial_told(trial, ev)
+
+    def script_extra(self, trial_id: int, checkpoint: str | None = None) -> dict[str, Any]:
+        """What the original toolbox put in the training script's ``train_config.extra`` for
+        this trial (its budget keys, its counters and, for a continued trial, ``checkpoint``:
+        the path of the parent's checkpoint), so that its scripts run unchanged."""
+        trial = self.trials[trial_id]
+        parent = self.trials.get(trial.parent) if trial.parent is not None else None
+        return self._extra(trial, added_budget(trial, parent), checkpoint)
+
+    def _extra(self, trial: Trial, added: float | None, checkpoint: str | None) -> dict[str, Any]:
+        return {"num_total_iters": _count(trial.budget), "num_add_iters": _count(added)}
 
     # -- the plain ask/tell do not fit -----------------------------------------------------------
     def _refuse(self) -> NoReturn:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from ._fidelity import FidelityStrategy, TrialRequest, check_number
+from ._fidelity import FidelityStrategy, TrialRequest, _count, check_number
 from ._results import Evaluation
 from ._space import Key, Space
 from ._trial import Trial
@@ -137,6 +138,19 @@ class _Halving(FidelityStrategy):
         return promotions + fresh
 
     # -- FidelityStrategy hooks ---------------------------------------------------------------
+    def _extra(self, trial: Trial, added: float | None, checkpoint: str | None) -> dict[str, Any]:
+        b, rung, _ = self._where[trial.id]
+        extra: dict[str, Any] = {
+            "sh_num_total_iters": _count(trial.budget),
+            "sh_num_add_iters": _count(added),
+            "sh_counter": rung,
+        }
+        if len(self.brackets) > 1:
+            extra["hb_counter"] = b
+        if checkpoint is not None and trial.parent is not None:
+            extra["sh_ckpt"] = checkpoint
+        return extra
+
     def _request(self, n: int) -> list[TrialRequest]:
         return self._wanted()[:n]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ._fidelity import FidelityStrategy, TrialRequest, check_number
+from ._fidelity import FidelityStrategy, TrialRequest, _count, check_number
 from ._params import CategoricalParam, Param, RealParam
 from ._results import Evaluation
 from ._space import Key, Space
@@ -215,6 +215,19 @@ class PBTSearch(FidelityStrategy):
         return None if self.num_generations is None else self.num_generations - 1
 
     # -- FidelityStrategy hooks ---------------------------------------------------------------
+    def _extra(self, trial: Trial, added: float | None, checkpoint: str | None) -> dict[str, Any]:
+        tags = self._tags[trial.id]
+        extra: dict[str, Any] = {
+            "pbt_num_total_iters": _count(trial.budget),
+            "pbt_num_add_iters": _count(added),
+            "pbt_worker_id": tags["worker"],
+            "pbt_counter": tags["generation"],
+            "pbt_explore": tags["exploited"] is not None,
+        }
+        if checkpoint is not None and trial.parent is not None:
+            extra["pbt_ckpt"] = checkpoint
+        return extra
+
     def _request(self, n: int) -> list[TrialRequest]:
         out: list[TrialRequest] = []
         g = 0
