@@ -147,6 +147,8 @@ def test_searches_of_other_issues_are_refused_in_one_line() -> None:
         ("Halving", "issue 11"),
         ("PBT", "issue 11"),
         ("SuccessiveHalving", "issue 11"),
+        ("successive_halving", "issue 11"),
+        ("asha", "issue 11"),
         ("Nevergrad", "issue 14"),
     ],
 )

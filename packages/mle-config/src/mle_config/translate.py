@@ -74,6 +74,9 @@ REFUSED_SEARCH_TYPES: dict[str, str] = {
     "successivehalving": "arrives with issue 11 (multi-fidelity and population-based search)",
     "successive-halving": "arrives with issue 11 (multi-fidelity and population-based search)",
     "pbt": "arrives with issue 11 (multi-fidelity and population-based search)",
+    # in mle-search already, but `mle run` cannot yet pass budgets, checkpoints and prunes
+    "successive_halving": "arrives in mle run with issue 11 (multi-fidelity search)",
+    "asha": "arrives in mle run with issue 11 (multi-fidelity search)",
     "nevergrad": "arrives with issue 14 (searches at scale, multi-objective)",
 }
 _JOB_TYPE_SPELLINGS = {
