@@ -16,8 +16,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ._layout import find_experiment
-    from ._legacy_results import legacy_results
-    from ._results import compute_results, config_table, describe_score, fmt_params, job_counts
+    from ._results import (
+        compute_results,
+        config_table,
+        describe_score,
+        fmt_params,
+        job_counts,
+        legacy_results,
+    )
     from .errors import ExperimentDirError
 
     try:

@@ -8,6 +8,7 @@ results``, ``mle report`` and ``mle_logger`` agree on every number.
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._layout import ExperimentDir
@@ -135,6 +136,39 @@ def collect(
 def compute_results(exp: ExperimentDir, metric: str | None = None) -> dict[str, Any]:
     """The results document (``mle results --json``)."""
     return collect(exp, metric)[0]
+
+
+def legacy_results(folder: Path, metric: str | None = None) -> dict[str, Any] | None:
+    """The results document of an original toolbox folder (no ``mle-experiment.json``), from
+    mle-logger's ``score_original_folder``; None when the folder holds no logs."""
+    from mle_logger import score_original_folder
+
+    found = score_original_folder(folder, metric)
+    if found is None:
+        return None
+    runs = found.runs.items()
+    return {
+        "job_type": "original mle-toolbox experiment",
+        "experiment_dir": str(folder),
+        "metric": found.metric,
+        "problem_type": "final",
+        "maximize": None,
+        "jobs": [
+            {"job_id": f"{run_id}-s{seed}", "seed": seed, "state": "done", "score": score}
+            for run_id, run in runs
+            for seed, score in run.scores.items()
+        ],
+        "configs": [
+            {
+                "config_id": run_id,
+                "params": {},
+                "seeds": sorted(run.scores),
+                **{f"score_{k}": x for k, x in run.summary.as_dict().items() if k[0] != "n"},
+                "n_failed": run.summary.n_failed,
+            }
+            for run_id, run in runs
+        ],
+    }
 
 
 def ranked_configs(doc: dict[str, Any]) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ if TYPE_CHECKING:
         load_seed_logs,
     )
     from ._merge import fold_log, merge_logs
+    from ._original_scores import OriginalScores, RunScores, score_original_folder
     from ._score import (
         NO_VALUE_REASON,
         NON_FINITE_REASON,
@@ -79,6 +80,9 @@ _LAZY = {
     "original_summary": "._legacy_load",
     "MLELogger": "._legacy_logger",
     "merge_logs": "._merge",
+    "OriginalScores": "._original_scores",
+    "RunScores": "._original_scores",
+    "score_original_folder": "._original_scores",
     "fold_log": "._merge",
     "NO_VALUE_REASON": "._score",
     "NON_FINITE_REASON": "._score",
@@ -125,8 +129,10 @@ __all__ = [
     "MissingDependencyError",
     "MleLoggerError",
     "NonFiniteScoreError",
+    "OriginalScores",
     "PickleRefusedError",
     "ProblemType",
+    "RunScores",
     "ScoreError",
     "ScoreSummary",
     "SeedLog",
@@ -149,6 +155,7 @@ __all__ = [
     "merge_logs",
     "original_summary",
     "score_log",
+    "score_original_folder",
     "score_series",
     "score_with_reason",
     "summarize",
