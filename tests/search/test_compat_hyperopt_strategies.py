@@ -128,6 +128,13 @@ def test_best_k_are_the_lowest_scores_first_when_minimizing() -> None:
     assert [ev.score for ev in top] == [loss(p) for p in ranked]
 
 
+def test_ask_without_a_count_gives_one_proposal_in_a_list() -> None:
+    # our difference: the original's ask() with batch size 1 returned the dict itself; ours
+    # always returns a list, so callers need no special case
+    proposals = make_strategy("grid", GRID).ask()
+    assert proposals == [{LR: 0.1, BS: 1, ARCH: "mlp"}]
+
+
 def test_a_seed_makes_the_random_proposals_repeat() -> None:
     # the original asserts literal values under seed_id=42; ours only promises its own stream
     first = make_strategy("random", CONTINUOUS, seed=42).ask(5)
