@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         score_series,
         score_with_reason,
     )
+    from .repro import git_info, package_versions, write_reproducibility_record
 
 _LAZY = {
     "ScoreSummary": "._aggregate",
@@ -83,6 +84,9 @@ _LAZY = {
     "OriginalScores": "._original_scores",
     "RunScores": "._original_scores",
     "score_original_folder": "._original_scores",
+    "git_info": ".repro",
+    "package_versions": ".repro",
+    "write_reproducibility_record": ".repro",
     "fold_log": "._merge",
     "NO_VALUE_REASON": "._score",
     "NON_FINITE_REASON": "._score",
@@ -144,6 +148,7 @@ __all__ = [
     "__version__",
     "aggregate_logs",
     "fold_log",
+    "git_info",
     "is_score",
     "journal_path",
     "load_checkpoint",
@@ -154,10 +159,12 @@ __all__ = [
     "log_path",
     "merge_logs",
     "original_summary",
+    "package_versions",
     "score_log",
     "score_original_folder",
     "score_series",
     "score_with_reason",
     "summarize",
     "summarize_scores",
+    "write_reproducibility_record",
 ]

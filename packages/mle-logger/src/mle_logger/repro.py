@@ -1,20 +1,29 @@
-"""The reproducibility record: what ran, where, with which code and packages."""
+"""The reproducibility record of an experiment: what ran, where, with which code and packages.
+
+>>> write_reproducibility_record(Path("exp/reproducibility.json"), Path("exp/git.diff"),
+...                              sys.argv, Path.cwd())
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import os
 import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ._layout import atomic_write_text, write_json
+from ._files import atomic_file
+
+__all__ = ["RECORDED_PACKAGES", "git_info", "package_versions", "write_reproducibility_record"]
 
 #: recorded besides every installed mle-* distribution
-_PACKAGES = (
+RECORDED_PACKAGES = (
     "numpy",
     "h5py",
     "pyyaml",
@@ -56,21 +65,41 @@ def git_info(cwd: Path) -> dict[str, Any] | None:
 
 
 def package_versions() -> dict[str, str | None]:
-    """Versions of the toolbox's packages (every ``mle-*`` installed) and its dependencies."""
+    """Versions of every installed ``mle-*`` distribution and of :data:`RECORDED_PACKAGES`
+    (None: not installed)."""
     found = {str(d.metadata["Name"]).lower(): d.version for d in importlib.metadata.distributions()}
     mle = sorted(n for n in found if n.startswith("mle-"))
-    return {n: found.get(n) for n in [*mle, *_PACKAGES]}
+    return {n: found.get(n) for n in [*mle, *RECORDED_PACKAGES]}
 
 
-def write_record(
-    path: Path, diff_path: Path, argv: list[str], cwd: Path, purpose: list[str] | None = None
+def _write_synced(path: Path, text: str) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    atomic_file(path, write)
+
+
+def write_reproducibility_record(
+    path: Path,
+    diff_path: Path,
+    argv: Sequence[str],
+    cwd: Path,
+    purpose: Sequence[str] | None = None,
 ) -> dict[str, Any]:
-    """Write ``reproducibility.json`` (and ``git.diff`` when the working tree is dirty);
-    ``purpose``: the words of ``mle run -p`` (the original toolbox's note on the experiment)."""
+    """Write the record to ``path`` as JSON (and the working tree's ``git diff HEAD`` to
+    ``diff_path`` when it is dirty), both atomically; returns the record.
+
+    Keys: ``created``, ``command`` (``argv``), ``cwd``, ``host``, ``platform``, ``python``,
+    ``python_executable``, ``packages``, ``git`` (:func:`git_info` less the diff, plus
+    ``diff_file``; None outside a repository) and ``purpose`` (its words joined, when given).
+    """
     git = git_info(cwd)
     record: dict[str, Any] = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "command": argv,
+        "command": list(argv),
         "cwd": str(cwd),
         "host": socket.gethostname(),
         "platform": platform.platform(),
@@ -84,8 +113,8 @@ def write_record(
     if git is not None:
         diff = git.pop("diff")
         if diff:
-            atomic_write_text(diff_path, diff)
+            _write_synced(diff_path, diff)
             git["diff_file"] = diff_path.name
         record["git"] = git
-    write_json(path, record)
+    _write_synced(path, json.dumps(record, indent=2) + "\n")
     return record
