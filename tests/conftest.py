@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 
 import pytest
 
@@ -56,3 +57,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if os.environ.get("MLE_REQUIRE_CLUSTER") == "1":
             pytest.fail(f"{msg}, but MLE_REQUIRE_CLUSTER=1 requires one", pytrace=False)
         pytest.skip(msg)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_experiment_registry(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[None]:
+    """`mle` commands the tests run keep their experiment registry (mle-monitor) in a
+    temporary folder, never in the user's ~/.local/share/mle."""
+    patch = pytest.MonkeyPatch()
+    patch.setenv("MLE_REGISTRY", str(tmp_path_factory.mktemp("registry") / "registry.db"))
+    yield
+    patch.undo()

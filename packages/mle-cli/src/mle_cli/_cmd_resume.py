@@ -26,4 +26,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{exp.root}: expected no running driver, found pid {pid}")
         console.print(f"resuming {exp.root} in the background (pid {spawn_detached(exp)})")
         return 0
-    return Driver(exp, quiet=args.quiet, retry_failed=args.retry_failed).run()
+    from ._registry import recorded
+
+    with recorded(exp.root):
+        return Driver(exp, quiet=args.quiet, retry_failed=args.retry_failed).run()

@@ -210,5 +210,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         console.print(f"experiment folder: {exp.root}")
     from ._driver import Driver
+    from ._registry import recorded
 
-    return Driver(exp, quiet=args.quiet).run()
+    with recorded(exp.root):
+        return Driver(exp, quiet=args.quiet).run()

@@ -25,6 +25,7 @@ from ._layout import ExperimentDir, write_json
 from ._plan import PlannedJob, plan_proposal_jobs
 from ._processing import run_processing, write_report
 from ._progress import Progress
+from ._registry import record
 from ._results import fmt_params
 from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
 from ._state import (
@@ -85,6 +86,7 @@ class Driver:
 
     def run(self) -> int:
         with driver_lock(self.exp):
+            record(self.exp.root)  # the registry: running
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
             try:
                 self.queue = self._open_queue()
@@ -107,6 +109,7 @@ class Driver:
                     f"mle: interrupted; cancelled {n} unfinished job(s). "
                     f"Resume with: mle resume {self.exp.root}"
                 )
+                self.events.append({"experiment": "interrupted", "time": time.time()})
                 return EXIT_INTERRUPTED
             finally:
                 for sig, handler in old.items():

@@ -102,7 +102,15 @@ def open_experiment(path: str | os.PathLike[str]) -> ExperimentDir:
     """Open an existing experiment folder, checking it is one."""
     exp = ExperimentDir(Path(path).resolve())
     if not exp.root.is_dir():
-        raise ExperimentDirError(f"{path}: experiment folder not found")
+        from ._registry import folder_of
+
+        found = folder_of(str(path))
+        if found is None:
+            raise ExperimentDirError(
+                f"{path}: experiment folder not found, nor an experiment of the registry "
+                "(see `mle list`)"
+            )
+        exp = ExperimentDir(found)
     exp.read_marker()
     return exp
 

@@ -19,13 +19,17 @@ from typing import TextIO
 from .__about__ import __version__
 from ._console import console
 
-COMMANDS = ("run", "resume", "status", "cancel", "results", "report", "init")
+COMMANDS = (
+    "run", "resume", "status", "cancel", "results", "report", "list", "show", "monitor", "init",
+)  # fmt: skip
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 EXIT_INTERRUPTED = 130
 #: packages whose errors (every class derived from a root in their ``errors`` module) are the
 #: user's mistakes: one line, exit 2, never "internal error"
-_ERROR_MODULES = {f"mle_{p}.errors" for p in ("cli", "config", "logger", "scheduler", "search")}
+_ERROR_MODULES = {
+    f"mle_{p}.errors" for p in ("cli", "config", "logger", "scheduler", "search", "monitor")
+}
 #: OS errors that are the machine's state, not a bug: unwritable or full places
 _OS_ERRNOS = {
     errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOENT,
