@@ -1,6 +1,6 @@
 """The experiment folder: paths named from :mod:`mle_config.layout` (the one list of the files
-``mle`` writes, which the schema also keeps user-chosen names away from), atomic writes, and
-finding and creating experiment folders."""
+``mle`` writes, which the schema also keeps user-chosen names away from), atomic JSON writes,
+and finding and creating experiment folders."""
 
 from __future__ import annotations
 
@@ -8,41 +8,15 @@ import contextlib
 import json
 import os
 import re
-import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mle_config import atomic_write_text
 from mle_config import layout as names
 
 from ._console import dumps
 from .errors import ExperimentDirError
-
-
-def _file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file (0666 less the umask)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that a crash leaves the old or the new file, never half.
-
-    The file gets the umask's mode (group-readable on a shared experiment), not mkstemp's 0600.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, _file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_json(path: Path, data: Any) -> None:

@@ -7,8 +7,9 @@ import html
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mle_config import atomic_write_text
+
 from ._figures import learning_curves, search_figures
-from ._layout import atomic_write_text
 from ._results import config_table, describe_score, fmt_num, fmt_params, job_counts
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from .errors import (
     MleConfigError,
 )
 from .experiment import Experiment, load_experiment, script_runner
+from .files import atomic_write_text
 from .layout import hyper_log_name
 from .loading import load_config
 from .overrides import apply_overrides, parse_override
@@ -65,6 +66,7 @@ __all__ = [
     "Translation",
     "__version__",
     "apply_overrides",
+    "atomic_write_text",
     "available_backends",
     "available_search_types",
     "extra_cmd_line_args",

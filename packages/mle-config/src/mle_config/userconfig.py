@@ -8,11 +8,11 @@ over these defaults. Location: ``$MLE_USER_CONFIG`` if set, else
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigFileExistsError, ConfigValidationError
+from .files import atomic_write_text
 from .loading import load_config
 from .plugins import available_backends
 
@@ -57,23 +57,6 @@ def _check_backend(name: str, where: str) -> None:
         )
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        umask = os.umask(0o022)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # the umask's mode, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_user_config(
     path: Path,
     backend: str = "local",
@@ -94,7 +77,7 @@ def write_user_config(
         sge_queue=f"    queue: {queue}" if queue else "    # queue: all.q",
         slurm_partition=f"    partition: {partition}" if partition else "    # partition: debug",
     )
-    _atomic_write_text(path, text)
+    atomic_write_text(path, text)
     return path
 
 
