@@ -27,11 +27,6 @@ def test_a_random_search_out_of_floats_ends_with_a_message(project: Project) -> 
     assert 1 <= len(jobs) <= 3 and all(j["state"] == "done" for j in jobs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12 item 19: ExperimentStatus.summary() treats any end reason containing "
-    "'budget' as a spent budget; the stalled-random reason says '...than the budget?'",
-)
 def test_status_of_a_random_search_out_of_floats_says_why_it_ended(project: Project) -> None:
     _few_floats(project)
     project.mle("run", "random.yaml", timeout=300)

@@ -413,7 +413,7 @@ class Driver:
         if " exhausted: " in reason:  # the space is used up: say so in the user's words
             reason = f"{self.search.get('search_type')} exhausted after {self.loop.n_told} trials"
         self.events.append({"search": "ended", "reason": reason, "trials": self.loop.n_told})
-        if not reason.startswith("budget"):
+        if not reason.startswith("budget spent"):
             self.progress.line(f"search ended: {reason}", force=True)
 
     def _finish(self) -> int:

@@ -57,7 +57,7 @@ class ExperimentStatus:
     def summary(self) -> str:
         """``3 done, 1 running (of 8 planned)``; a search that ended early says why."""
         text = ", ".join(f"{n} {s}" for s, n in sorted(counts(self.jobs).items())) or "none"
-        if self.search_end and "budget" not in self.search_end:
+        if self.search_end and not self.search_end.startswith("budget spent"):
             return f"{text} ({self.search_end})"
         return text if self.planned == len(self.jobs) else f"{text} (of {self.planned} planned)"
 
