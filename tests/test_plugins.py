@@ -19,7 +19,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "cli"))
 from cli_helpers import TRAIN_PY, base_config
 from test_install_alone import ROOT, _make_venv
 
-WORKSPACE = ("mle-config", "mle-logger", "mle-scheduler", "mle-search", "mle-cli")
+# every package of the workspace (mle-cli needs them all; a new package joins by itself)
+WORKSPACE = sorted(
+    p.name for p in (ROOT / "packages").iterdir() if (p / "pyproject.toml").is_file()
+)
 PLUGINS = {
     # distribution: (module, entry-point group, name, class, module source)
     "mle-backend-echo": (
