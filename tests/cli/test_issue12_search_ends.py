@@ -4,7 +4,6 @@ then says why it ended instead of `3 done (of 9 planned)`."""
 
 from __future__ import annotations
 
-import pytest
 from cli_helpers import Project, grid_yaml
 
 
