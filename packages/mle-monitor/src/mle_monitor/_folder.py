@@ -120,21 +120,12 @@ class ExperimentDetail:
 
     def stderr_tail(self, job: JobInfo, lines: int = 3) -> list[str]:
         """The last ``lines`` non-empty lines of the job's stderr file ([] when absent)."""
-        return tail_lines(self.folder / RUNS_DIR / job.job_id / self.err_file, lines)
+        from mle_scheduler import tail
 
-
-def tail_lines(path: Path, lines: int, max_bytes: int = 8192) -> list[str]:
-    """The last ``lines`` non-empty lines of a text file, reading at most ``max_bytes``."""
-    try:
-        with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - max_bytes))
-            data = fh.read()
-    except OSError:
-        return []
-    text = data.decode("utf-8", "replace")
-    return [ln.rstrip() for ln in text.splitlines() if ln.strip()][-lines:]
+        text = tail(
+            self.folder / RUNS_DIR / job.job_id / self.err_file, lines, 8192, skip_blank=True
+        )
+        return text.splitlines()
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

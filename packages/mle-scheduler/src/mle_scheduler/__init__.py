@@ -9,7 +9,7 @@ from ._queue import DEFAULT_RETRY_ON, Queue, QueuedJob
 from ._registry import ENTRY_POINT_GROUP, available_backends, get_backend
 from ._script import StatusRecord, read_status, render_body, render_script
 from ._store import JsonlStore, JsonSnapshotStore, QueueStore
-from ._types import JobResult, JobSpec, JobState, Resources, parse_time
+from ._types import JobResult, JobSpec, JobState, Resources, parse_time, tail
 from .backends.base import Backend, NativeStatus
 from .backends.cluster import ClusterBackend
 from .backends.local import LocalBackend
@@ -73,4 +73,5 @@ __all__ = [
     "read_status",
     "render_body",
     "render_script",
+    "tail",
 ]

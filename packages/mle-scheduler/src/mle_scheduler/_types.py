@@ -313,8 +313,15 @@ class JobResult:
         return cls(**kwargs)
 
 
-def tail(path: str | os.PathLike[str] | None, lines: int = 20, max_bytes: int = 16384) -> str:
-    """Read the last ``lines`` lines (at most ``max_bytes``) of a text file; '' if unreadable."""
+def tail(
+    path: str | os.PathLike[str] | None,
+    lines: int = 20,
+    max_bytes: int = 16384,
+    *,
+    skip_blank: bool = False,
+) -> str:
+    """Read the last ``lines`` lines (at most ``max_bytes``) of a text file; '' if unreadable.
+    ``skip_blank`` leaves out blank lines and trailing whitespace before counting."""
     if path is None:
         return ""
     try:
@@ -325,5 +332,7 @@ def tail(path: str | os.PathLike[str] | None, lines: int = 20, max_bytes: int = 
             data = fh.read()
     except OSError:
         return ""
-    text = data.decode("utf-8", errors="replace")
-    return "\n".join(text.splitlines()[-lines:])
+    rows = data.decode("utf-8", errors="replace").splitlines()
+    if skip_blank:
+        rows = [row.rstrip() for row in rows if row.strip()]
+    return "\n".join(rows[-lines:])
