@@ -78,6 +78,27 @@ def test_two_writers_started_together_one_is_refused(tmp_path: Path) -> None:
     assert not lock_path(log.path).exists()  # type: ignore[union-attr]
 
 
+def test_the_refusal_names_a_holder_that_writes_its_pid_just_after_locking(tmp_path: Path) -> None:
+    # The holder locks first and writes "pid host" a moment later: a taker in between must wait
+    # for the name rather than report "another process" (a race seen in CI).
+    import fcntl
+    import threading
+
+    from mle_logger._lock import acquire
+
+    lock_file = tmp_path / "seed_0.lock"
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    late = threading.Timer(0.2, lambda: os.pwrite(fd, b"4242 somehost\n", 0))
+    late.start()
+    try:
+        with pytest.raises(LogBusyError, match="pid 4242 on host somehost"):
+            acquire(lock_file, tmp_path / "seed_0.hdf5")
+    finally:
+        late.join()
+        os.close(fd)
+
+
 def test_second_logger_in_the_same_process_is_refused_until_the_first_closes(
     exp_dir: Path,
 ) -> None:

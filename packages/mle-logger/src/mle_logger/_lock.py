@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 import warnings
 from pathlib import Path
 
@@ -44,14 +45,20 @@ class WriterLock:
         os.close(fd)
 
 
-def _holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 200, 0).decode(errors="replace").split()
-    except OSError:
-        return "another process"
-    if len(text) >= 2:
-        return f"pid {text[0]} on host {text[1]}"
-    return "another process"
+def _holder(fd: int, patience: float = 1.0) -> str:
+    """Who holds the lock, as the holder wrote it. A holder writes its name just after it locks,
+    so an empty file is re-read for up to ``patience`` seconds before giving up on the name."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            text = os.pread(fd, 200, 0).decode(errors="replace").split()
+        except OSError:
+            return "another process"
+        if len(text) >= 2 and text[0].isdigit():
+            return f"pid {text[0]} on host {text[1]}"
+        if time.monotonic() >= deadline:
+            return "another process"
+        time.sleep(0.01)
 
 
 def acquire(lock_file: Path, log_file: Path) -> WriterLock | None:
