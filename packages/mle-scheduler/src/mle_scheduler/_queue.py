@@ -4,6 +4,7 @@ append-only JSON lines) from which another process can reattach (status, cancel,
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 import warnings
@@ -99,6 +100,7 @@ class Queue:
         self._adopted: set[str] = set()  # backend ids of attempts another process submitted
         self._seen_running: set[str] = set()  # keys whose current attempt was seen running
         self._unreported: list[QueuedJob] = []  # final, not yet returned by step()
+        self._stopping: dict[str, tuple[JobState, str | None]] = {}  # cancel() sent, unconfirmed
         self._header_written = False
         self._cancelling = False
         self._read_only = False
@@ -351,7 +353,12 @@ class Queue:
         """A finished attempt: run the job again, or make it final."""
         state = result.state
         self._seen_running.discard(job.key)
-        if not self._cancelling:
+        stop = self._stopping.pop(job.key, None)
+        if stop is not None and state is not JobState.DONE:  # done before the cancel: done
+            state, message = stop
+            result = dataclasses.replace(result, state=state, message=message or result.message)
+            job.result = result
+        elif not self._cancelling:
             again = counted = False
             if adopted and state is JobState.LOST and result.end_time is None:
                 # followed after a restart, then gone without an end record (e.g. killed with
@@ -456,6 +463,48 @@ class Queue:
         return done
 
     # ------------------------------------------------------------------- controlling
+    def cancel(
+        self,
+        keys: str | Iterable[str],
+        *,
+        state: JobState | str = JobState.CANCELLED,
+        message: str | None = None,
+    ) -> list[str]:
+        """Stop some jobs without waiting; each becomes final as ``state``: ``cancelled`` or
+        ``pruned`` (stopped early on purpose, e.g. by a pruner; not a failure), with
+        ``message`` (e.g. the step it reached), and is never retried. A job waiting for a slot
+        is final at once; one the backend holds is cancelled there in one call for all and
+        becomes final when the backend reports it ended (a later :meth:`step` returns it);
+        one that had finished well by then stays ``done``. A :class:`JsonlStore` records the
+        request, so a queue attached to it later asks the backend again and settles the job
+        the same way. Returns the keys that were unfinished (final and unknown keys are
+        skipped)."""
+        what = _stop_state(state)
+        ids: list[str] = []
+        stopped: list[str] = []
+        for key in [keys] if isinstance(keys, str) else list(keys):
+            job = self._jobs.get(key)
+            if job is None or job.final or key in self._stopping:
+                continue
+            stopped.append(key)
+            if key in self._pending:
+                self._pending.remove(key)
+                self._cancelled(job, message or "cancelled before it was submitted", what)
+            elif key in self._orphans:
+                self._orphans.discard(key)
+                sent = signal_orphan(job.spec)
+                self._cancelled(job, message or ("cancelled" if sent else "not signalled"), what)
+            elif job.job_id is not None:
+                self._stopping[key] = (what, message)
+                self._write(job, {"stopping": {"state": what.value, "message": message}})
+                ids.append(job.job_id)
+        try:
+            if ids:
+                self.backend.cancel(ids)
+        finally:
+            self._sync(urgent=True)
+        return stopped
+
     def cancel_all(self, timeout: float = 10.0) -> None:
         """Cancel every unfinished job, then wait up to ``timeout`` s for the backend to
         confirm; jobs still unconfirmed are recorded as cancelled. Jobs followed through their
@@ -486,17 +535,22 @@ class Queue:
             self._cancelling = False
             self._sync(urgent=True)
 
-    def _cancelled(self, job: QueuedJob, message: str) -> None:
+    def _cancelled(
+        self, job: QueuedJob, message: str, state: JobState = JobState.CANCELLED
+    ) -> None:
+        stop = self._stopping.pop(job.key, None)
+        if stop is not None:  # being pruned when cancel_all gave up waiting: still pruned
+            state, message = stop[0], stop[1] or message
         job.result = JobResult(
             job_id=job.job_id or "",
-            state=JobState.CANCELLED,
+            state=state,
             stdout=job.spec.stdout_path,
             stderr=job.spec.stderr_path,
             message=message,
         )
         job.final = True
         self._write(job, {"final": True, "result": compact_result(job.result)})
-        self._emit(job, JobState.CANCELLED.value, backend_id=job.job_id, result=job.result)
+        self._emit(job, state.value, backend_id=job.job_id, result=job.result)
         self._unreported.append(job)
 
     def detach(self) -> Path | None:
@@ -672,6 +726,9 @@ class Queue:
                     queue._released[job.key] = job.state
                 continue
             queue._jobs[job.key] = job
+            stop = data.get("stopping")
+            if isinstance(stop, dict):
+                queue._stopping[job.key] = (_stop_state(stop.get("state")), stop.get("message"))
             if since is not None and job.job_id is None:
                 submitting[job.key] = since
             elif job.job_id is not None:
@@ -681,6 +738,9 @@ class Queue:
             else:
                 queue._pending.append(job.key)
         queue.backend.adopt(adopted)
+        again = [j for j, key in queue._active.items() if key in queue._stopping]
+        if again and not read_only:  # the writer asked to stop them: maybe it died first
+            queue.backend.cancel(again)
         queue._follow_orphans(submitting, settle)
         queue._seq = len(records)
         return queue
@@ -697,6 +757,16 @@ class Queue:
                 self._pending.append(key)
 
 
+def _stop_state(value: object) -> JobState:
+    """``cancelled`` or ``pruned``: the final states a caller may stop a job as."""
+    if value in (JobState.CANCELLED, JobState.PRUNED):
+        return JobState(value)
+    raise QueueError(f"cancel: expected state 'cancelled' or 'pruned', found {value!r}")
+
+
+_RETRYABLE = ", ".join(s.value for s in JobState if s.finished and s is not JobState.PRUNED)
+
+
 def _states(values: Iterable[JobState | str]) -> frozenset[JobState]:
     if isinstance(values, str):
         values = [values]
@@ -705,12 +775,12 @@ def _states(values: Iterable[JobState | str]) -> frozenset[JobState]:
         try:
             state = JobState(value)
         except ValueError:
-            allowed = ", ".join(s.value for s in JobState if s.finished)
+            allowed = _RETRYABLE
             raise QueueError(
                 f"retry_on: expected final states ({allowed}), found {value!r}"
             ) from None
-        if not state.finished:
-            allowed = ", ".join(s.value for s in JobState if s.finished)
+        if not state.finished or state is JobState.PRUNED:  # pruned: stopped on purpose
+            allowed = _RETRYABLE
             raise QueueError(f"retry_on: expected final states ({allowed}), found {value!r}")
         out.add(state)
     return frozenset(out)

@@ -247,8 +247,10 @@ class JobSpec:
 
 
 class JobState(str, enum.Enum):
-    """Where a job is. ``done``/``failed``/``cancelled``/``timeout``/``lost`` are final;
-    ``lost`` means neither the scheduler nor the job's status file can say what happened."""
+    """Where a job is. ``done``/``failed``/``cancelled``/``timeout``/``lost``/``pruned`` are
+    final; ``lost`` means neither the scheduler nor the job's status file can say what
+    happened; ``pruned`` means the caller stopped it early on purpose (e.g. its metric fell
+    below a pruner's cut): not a failure, never retried (see :meth:`Queue.cancel`)."""
 
     QUEUED = "queued"
     RUNNING = "running"
@@ -257,6 +259,7 @@ class JobState(str, enum.Enum):
     CANCELLED = "cancelled"
     TIMEOUT = "timeout"
     LOST = "lost"
+    PRUNED = "pruned"
 
     @property
     def finished(self) -> bool:
