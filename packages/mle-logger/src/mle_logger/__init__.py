@@ -40,6 +40,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._aggregate import ScoreSummary, Summary, summarize, summarize_scores
     from ._artifacts import load_checkpoint, load_extra
+    from ._follow import JournalFollower
     from ._legacy_load import load_meta_log, original_summary
     from ._legacy_logger import MLELogger
     from ._load import (
@@ -71,6 +72,7 @@ _LAZY = {
     "summarize_scores": "._aggregate",
     "load_checkpoint": "._artifacts",
     "load_extra": "._artifacts",
+    "JournalFollower": "._follow",
     "AggregatedLog": "._load",
     "SeedLog": "._load",
     "SeedLogs": "._load",
@@ -119,6 +121,7 @@ __all__ = [
     "AggregatedLog",
     "DeepLogger",
     "EmptyLogError",
+    "JournalFollower",
     "LogArgumentError",
     "LogBusyError",
     "LogExistsError",
