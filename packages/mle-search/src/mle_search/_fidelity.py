@@ -131,6 +131,12 @@ class FidelityStrategy(Strategy):
     def _extra(self, trial: Trial, added: float | None, checkpoint: str | None) -> dict[str, Any]:
         return {"num_total_iters": _count(trial.budget), "num_add_iters": _count(added)}
 
+    @property
+    def planned_trials(self) -> int | None:
+        """How many trials the whole search runs when nothing fails (None: open-ended, e.g.
+        ASHA or PBT without ``num_generations``: the loop's budget ends it)."""
+        return None
+
     # -- the plain ask/tell do not fit -----------------------------------------------------------
     def _refuse(self) -> NoReturn:
         raise SearchStateError(

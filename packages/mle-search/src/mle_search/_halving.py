@@ -44,6 +44,25 @@ def hyperband_brackets(
     return out
 
 
+def doubling_bracket(
+    min_budget: float, num_arms: int, halving_coeff: float, max_budget: float | None
+) -> Bracket:
+    """The later original's schedule (``min_budget``): ``floor(log_coeff(num_arms)) + 1``
+    rungs, the arms cut by ``halving_coeff`` at each, rung ``k`` trained
+    ``min_budget * halving_coeff**k`` in all (capped at ``max_budget``)."""
+    rungs = math.floor(math.log(num_arms) / math.log(halving_coeff) + 1e-9) + 1
+    sizes = [num_arms]
+    for _ in range(rungs - 1):
+        sizes.append(max(1, math.floor(sizes[-1] / halving_coeff)))
+    budgets = [min_budget * halving_coeff**k for k in range(rungs)]
+    if max_budget is not None:
+        budgets = [min(b, max_budget) for b in budgets]
+    integer = _resource_kind(
+        min_budget, halving_coeff, *([] if max_budget is None else [max_budget])
+    )
+    return Bracket(tuple(sizes), tuple(_plain(b, integer) for b in budgets))
+
+
 def halving_bracket(budget: float, num_arms: int, halving_coeff: float, integer: bool) -> Bracket:
     """The original toolbox's schedule: ``ceil(log_coeff(num_arms))`` rungs, the arms cut by
     ``halving_coeff`` at each, rung ``k`` trained ``floor(budget / (arms_k * rungs))`` in all
@@ -83,6 +102,11 @@ class _Halving(FidelityStrategy):
                 total += size * (budget - prev)
                 prev = budget
         return total
+
+    @property
+    def planned_trials(self) -> int:
+        """Trials in all when nothing fails: every arm of every rung of every bracket."""
+        return sum(sum(b.sizes) for b in self.brackets)
 
     def arms(self, bracket: int) -> list[Key]:
         """The bracket's configurations (drawn from a stream of the seed and the bracket)."""
@@ -239,9 +263,12 @@ class HyperbandSearch(_Halving):
 
 class SuccessiveHalvingSearch(_Halving):
     """One bracket of successive halving, as the original toolbox's ``SuccessiveHalving``:
-    ``num_arms`` random points, the best ``1 / halving_coeff`` kept at each rung, rung ``k``
-    trained ``budget / (arms_k * rungs)`` in all. Or, given ``max_resource`` instead of
-    ``budget``: rung budgets ``max_resource * halving_coeff**(k - last)``."""
+    ``num_arms`` random points, the best ``1 / halving_coeff`` kept at each rung. The rung
+    budgets come from one of: ``budget`` (the first release: ``ceil(log_coeff(num_arms))``
+    rungs, rung ``k`` trained ``budget / (arms_k * rungs)`` in all), ``min_budget`` (the later
+    release: ``floor(log_coeff(num_arms)) + 1`` rungs at ``min_budget * halving_coeff**k``,
+    capped at ``max_budget``) or ``max_resource`` (rung budgets
+    ``max_resource * halving_coeff**(k - last)``)."""
 
     search_type = "successive_halving"
 
@@ -255,16 +282,37 @@ class SuccessiveHalvingSearch(_Halving):
         budget: float | None = None,
         halving_coeff: float = 2,
         max_resource: float | None = None,
+        min_budget: float | None = None,
+        max_budget: float | None = None,
     ) -> None:
         where = "successive_halving search"
         arms = check_number(num_arms, where, "num_arms", low=0, integer=True)
         coeff = check_number(halving_coeff, where, "halving_coeff", low=1, integer=False)
-        if (budget is None) == (max_resource is None):
-            raise SearchConfigError(
-                f"{where}: expected one of budget (the original's total) or max_resource, "
-                f"found {'both' if budget is not None else 'neither'}"
+        given = [
+            n
+            for n, v in (
+                ("budget", budget),
+                ("min_budget", min_budget),
+                ("max_resource", max_resource),
             )
-        if budget is not None:
+            if v is not None
+        ]
+        if len(given) != 1:
+            raise SearchConfigError(
+                f"{where}: expected one of budget (the original's total), min_budget (its "
+                f"first rung) or max_resource, found {', '.join(given) or 'none'}"
+            )
+        if max_budget is not None and min_budget is None:
+            raise SearchConfigError(f"{where}: expected max_budget only with min_budget")
+        if min_budget is not None:
+            low = check_number(min_budget, where, "min_budget", low=0, integer=False)
+            cap = (
+                None
+                if max_budget is None
+                else check_number(max_budget, where, "max_budget", low=0, integer=False)
+            )
+            bracket = doubling_bracket(low, arms, coeff, cap)
+        elif budget is not None:
             total = check_number(budget, where, "budget", low=0, integer=False)
             bracket = halving_bracket(total, arms, coeff, _resource_kind(total))
         else:

@@ -65,6 +65,11 @@ def _explore_value(
     return ordered[min(max(index + int(shift), 0), len(ordered) - 1)]
 
 
+def _short(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as the original's proposals named them (``train_config.`` dropped)."""
+    return {k.removeprefix("train_config."): v for k, v in params.items()}
+
+
 class PBTSearch(FidelityStrategy):
     """Population-based training (Jaderberg et al. 2017), synchronous as the original
     toolbox's ``PBT``: ``num_workers`` random points train ``steps_until_ready`` each
@@ -217,16 +222,33 @@ class PBTSearch(FidelityStrategy):
     # -- FidelityStrategy hooks ---------------------------------------------------------------
     def _extra(self, trial: Trial, added: float | None, checkpoint: str | None) -> dict[str, Any]:
         tags = self._tags[trial.id]
+        g, w = int(tags["generation"]), int(tags["worker"])
         extra: dict[str, Any] = {
             "pbt_num_total_iters": _count(trial.budget),
             "pbt_num_add_iters": _count(added),
-            "pbt_worker_id": tags["worker"],
-            "pbt_counter": tags["generation"],
+            "pbt_worker_id": w,
+            "pbt_step_counter": g,  # the original's last release
+            "pbt_counter": g,  # its first
             "pbt_explore": tags["exploited"] is not None,
         }
+        old = self._gen.get((g - 1, w)) if g > 0 else None
+        if old is not None and trial.parent is not None:  # who was copied, as the original said
+            copied = trial.parent
+            where = self._tags.get(copied, {})
+            extra["pbt_copy_id"] = int(where.get("worker", w))
+            extra["pbt_old_params"] = _short(self.trials[old].params)
+            extra["pbt_copy_params"] = _short(self.trials[copied].params)
+            extra["pbt_old_performance"] = self.scores.get(old)
+            extra["pbt_copy_performance"] = self.scores.get(copied)
         if checkpoint is not None and trial.parent is not None:
             extra["pbt_ckpt"] = checkpoint
         return extra
+
+    @property
+    def planned_trials(self) -> int | None:
+        """Trials in all: workers x generations (None without ``num_generations``)."""
+        n = self.num_generations
+        return None if n is None else n * self.num_workers
 
     def _request(self, n: int) -> list[TrialRequest]:
         out: list[TrialRequest] = []
