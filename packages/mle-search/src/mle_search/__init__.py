@@ -17,11 +17,12 @@ from ._grid import GridSearch
 from ._halving import HyperbandSearch, SuccessiveHalvingSearch
 from ._hyperlog import HyperLog, HyperLogRecord
 from ._loop import SearchLoop
-from ._optuna import SAMPLERS, OptunaSearch
+from ._optuna import MULTI_OBJECTIVE_SAMPLERS, SAMPLERS, OptunaSearch
 from ._params import CategoricalParam, IntegerParam, Param, RealParam, canonical_name
+from ._pareto import dominates, pareto_front
 from ._pbt import PBTSearch
 from ._random import RandomSearch
-from ._results import Evaluation, aggregate_scores
+from ._results import Evaluation, SeedScore, aggregate_scores, aggregate_vectors
 from ._smbo import ACQ_FUNCTIONS, BASE_ESTIMATORS, SMBOSearch
 from ._space import Space, to_nested
 from ._stopping import CONTINUE, STOP, ASHAPruner, Decision, MedianPruner, Pruner
@@ -42,6 +43,7 @@ __all__ = [
     "BASE_ESTIMATORS",
     "CONTINUE",
     "ENTRY_POINT_GROUP",
+    "MULTI_OBJECTIVE_SAMPLERS",
     "SAMPLERS",
     "STOP",
     "STRATEGIES",
@@ -73,6 +75,7 @@ __all__ = [
     "SearchLoop",
     "SearchSpaceError",
     "SearchStateError",
+    "SeedScore",
     "Space",
     "Strategy",
     "SuccessiveHalvingSearch",
@@ -81,8 +84,11 @@ __all__ = [
     "__version__",
     "added_budget",
     "aggregate_scores",
+    "aggregate_vectors",
     "available_strategies",
     "canonical_name",
+    "dominates",
     "make_strategy",
+    "pareto_front",
     "to_nested",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._asha import ASHASearch
@@ -98,7 +98,7 @@ def make_strategy(
     space: Space | Mapping[str, Any],
     *,
     seed: int | None = None,
-    maximize: bool = False,
+    maximize: bool | Sequence[bool] | Mapping[str, bool] = False,
     history: Iterable[Mapping[str, Any] | Evaluation] | None = None,
     **options: Any,
 ) -> Strategy:
@@ -109,6 +109,9 @@ def make_strategy(
     own keyword arguments (the YAML's ``<search_type>_config``, e.g. ``smbo_config``,
     ``coordinate_config``, ``optuna_config``);
     unknown ones are rejected with the allowed list. ``history`` (HyperLog records) resumes.
+    ``maximize``: true/false for one objective; for a multi-objective search a mapping
+    objective name -> true/false (the YAML's canonical ``objectives``) or a list of bools.
+    A strategy that cannot search several objectives refuses them (SearchConfigError).
     """
     cls = strategy_class(search_type)
     allowed = _options(cls)

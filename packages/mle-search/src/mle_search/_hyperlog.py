@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
-from ._results import aggregate_scores, normalize_scores
+from ._results import Evaluation, SeedScore
 from .errors import SearchInputError
 
 __all__ = ["HyperLog", "HyperLogRecord"]
@@ -29,8 +29,12 @@ class HyperLogRecord(_RecordBase, total=False):
 
     id: int | None  #: the trial id (unique within one search)
     batch: int | None  #: the batch the trial was proposed in
-    scores: list[float | None]  #: per seed, in ``seeds`` order; None = the seed failed
-    score: float | None  #: mean of the seeds that succeeded; None when all failed
+    #: per seed, in ``seeds`` order; None = the seed failed (multi-objective: a list of one
+    #: score per objective, per seed)
+    scores: list[float | None] | list[list[float] | None]
+    score: float | None  #: mean of the seeds that succeeded; None when all failed (several
+    #: objectives: the first one's, see ``values``)
+    values: list[float] | None  #: multi-objective: per objective, the seeds' aggregate
     status: str  #: ok (all seeds scored), partial (some), failed (none)
     run_dir: str | None
     started: str | None  #: ISO 8601 timestamps
@@ -46,7 +50,7 @@ class HyperLogRecord(_RecordBase, total=False):
 
 Timestamp = _dt.datetime | float | int | str | None
 #: Record fields the log computes itself; ``extra`` may not set them.
-_COMPUTED = ("id", "params", "scores", "score", "status", "logged")
+_COMPUTED = ("id", "params", "scores", "score", "status", "values", "logged")
 
 
 def _iso(value: Timestamp) -> str | None:
@@ -106,7 +110,7 @@ class HyperLog:
     def append(
         self,
         params: Mapping[str, Any],
-        scores: Sequence[float | None] | float | None,
+        scores: Sequence[SeedScore | Sequence[float | None]] | float | None,
         *,
         id: int | None = None,
         batch: int | None = None,
@@ -115,31 +119,37 @@ class HyperLog:
         finished: Timestamp = None,
         extra: Mapping[str, Any] | None = None,
         aggregate: str = "mean",
+        n_objectives: int = 1,
     ) -> HyperLogRecord:
         """Append one evaluated proposal; ``score`` and ``status`` are computed from the
         per-seed ``scores`` (None / NaN = failed seed). ``id`` defaults to the next number.
         ``extra`` adds fields (it may also carry run_dir / started / finished). Returns the
-        record written."""
+        record written. ``n_objectives`` > 1: each seed's entry is a list of one score per
+        objective (or None); the record gets ``values`` (the per-objective aggregates)."""
         if not isinstance(params, Mapping):
             raise SearchInputError(
                 f"HyperLog.append: expected params to be a mapping, found {params!r}"
             )
         if id is not None and (not isinstance(id, int) or isinstance(id, bool) or id < 0):
             raise SearchInputError(f"HyperLog.append: expected id to be an int >= 0, found {id!r}")
-        per_seed = normalize_scores(scores)
-        score, status = aggregate_scores(per_seed, aggregate)
+        ev = Evaluation.from_scores(
+            dict(params), scores, aggregate=aggregate, n_objectives=n_objectives
+        )
+        per_seed = [list(v) if isinstance(v, tuple) else v for v in ev.scores]
         record: dict[str, Any] = {
             "id": id,
             "batch": batch,
             "params": _plain(dict(params)),
-            "scores": list(per_seed),
-            "score": score,
-            "status": status,
+            "scores": per_seed,
+            "score": ev.score,
+            "status": ev.status,
             "run_dir": None if run_dir is None else str(run_dir),
             "started": _iso(started),
             "finished": _iso(finished),
             "logged": _iso(_dt.datetime.now(_dt.timezone.utc)),
         }
+        if n_objectives > 1:
+            record["values"] = None if ev.values is None else list(ev.values)
         for key, value in (extra or {}).items():
             key = str(key)
             if key in _COMPUTED:

@@ -7,14 +7,14 @@ import dataclasses
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ._fidelity import FidelityStrategy, TrialRequest
 from ._hyperlog import HyperLog
 from ._racing import SeedRace
-from ._results import Evaluation, _one_score, check_aggregate
+from ._results import Evaluation, SeedScore, _one_score, check_aggregate
 from ._stopping import Pruner
 from ._strategy import Strategy
 from ._trial import Trial, check_int, check_seeds
@@ -62,6 +62,12 @@ class SearchLoop:
     trial (the spread pooled over trials with two or more seeds); its record then lists the
     seeds run and ``raced`` (the seeds skipped), and :attr:`seed_runs_saved` counts them.
 
+    Several objectives (a strategy built with ``maximize`` a mapping name -> bool, see
+    :func:`make_strategy`): :meth:`report` takes each seed's scores as a mapping objective ->
+    score (or a list in objective order), the hyper log records them per seed with ``values``
+    (per objective, aggregated over the seeds), and :meth:`best` is the Pareto front. Racing
+    and pruning need one objective.
+
     A :class:`FidelityStrategy` (successive halving, Hyperband, PBT) proposes trials with a
     ``budget`` and a ``parent`` (the trial whose checkpoint it continues), possibly the same
     point again; the hyper log records both and the strategy's tags (bracket, rung, worker,
@@ -103,9 +109,10 @@ class SearchLoop:
         self._n_told = 0  # trials of this search told (restored ones included)
         self._told_ids: set[int] = set()
         #: told trials that reopen() can run again: the trial and its per-seed scores
-        self._told: dict[int, tuple[Trial, tuple[float | None, ...]]] = {}
+        self._told: dict[int, tuple[Trial, tuple[SeedScore, ...]]] = {}
         self._open: dict[int, Trial] = {}
-        self._results: dict[int, dict[int, float | None]] = {}
+        self._results: dict[int, dict[int, SeedScore]] = {}
+        self.n_objectives = strategy.n_objectives
         self._reasons: dict[int, dict[int, str]] = {}
         self._history: list[Evaluation] = []
         self._stalled: str | None = None
@@ -127,6 +134,12 @@ class SearchLoop:
             )
         own = getattr(strategy, "pruner", None)
         self.pruner: Pruner | None = pruner or (own if isinstance(own, Pruner) else None)
+        if self.n_objectives > 1 and (race or self.pruner is not None):
+            what = "race" if race else "a pruner"
+            raise SearchInputError(
+                f"SearchLoop: {what} needs one objective (it ranks trials by one score), "
+                f"found {self.n_objectives} objectives"
+            )
         self._tags: dict[int, dict[str, Any]] = {}
         self.race = bool(race)
         self._race = SeedRace()
@@ -204,7 +217,7 @@ class SearchLoop:
         self,
         trial_id: int,
         seed: int,
-        score: float | None,
+        score: float | Sequence[float | None] | Mapping[str, float | None] | None,
         *,
         reason: str | None = None,
         pruned_at: float | None = None,
@@ -218,7 +231,11 @@ class SearchLoop:
         ``pruned_at``: the run was stopped early (a :class:`Pruner` said ``stop``) at this
         step; ``score`` is its value there. The record gets ``state: "pruned"`` and
         ``pruned_at`` (by seed), distinct from a failure; the strategy is told the score, but
-        a pruned trial never ranks in :meth:`best` (it did not run its whole budget)."""
+        a pruned trial never ranks in :meth:`best` (it did not run its whole budget).
+
+        Several objectives: ``score`` is a mapping objective name -> score (or a list in
+        objective order); a missing or non-finite entry fails the seed (``reason`` defaults
+        to which one)."""
         self._used = True
         self._collect()
         if isinstance(trial_id, np.integer):
@@ -239,7 +256,8 @@ class SearchLoop:
             raise SearchInputError(
                 f"report: trial {trial_id} runs seeds {list(trial.seeds)}, found seed {seed!r}"
             )
-        value = _one_score(score)
+        value, why = self._seed_value(score)
+        reason = reason if reason is not None else why
         self._results[trial.id][seed] = value
         if pruned_at is not None:
             step = _one_score(pruned_at)
@@ -281,7 +299,7 @@ class SearchLoop:
         released = self._released.setdefault(trial.id, list(trial.seeds[:1]))
         if any(s not in got for s in released):
             return False
-        scored = [self.strategy.objective(v) for v in got.values() if v is not None]
+        scored = [self.strategy.objective(cast(float, v)) for v in got.values() if v is not None]
         best = self.best(1)
         target = (
             self.strategy.objective(best[0].score) if best and best[0].score is not None else None
@@ -331,11 +349,21 @@ class SearchLoop:
         for rec in mine:
             tid = _record_id(rec)
             params = space.proposal(space.key(rec["params"]))
-            ev = Evaluation.from_scores(
-                params, _record_scores(rec), trial_id=tid, aggregate=self.aggregate
-            )
+            try:
+                ev = Evaluation.from_scores(
+                    params,
+                    _record_scores(rec),
+                    trial_id=tid,
+                    aggregate=self.aggregate,
+                    n_objectives=self.n_objectives,
+                )
+            except SearchInputError as exc:
+                raise SearchInputError(
+                    f"restore: hyper log record of trial {tid}: {exc} (a log of another "
+                    "search, with another number of objectives?)"
+                ) from None
             self._history.append(ev)
-            self._race.add(ev.scores)
+            self._race_add(ev)
             self._n_told += 1
             if tid is not None:
                 self._told_ids.add(tid)
@@ -519,8 +547,9 @@ class SearchLoop:
         """Trials proposed (or restored) and not yet told, by id."""
         return [self._open[i] for i in sorted(self._open)]
 
-    def results(self, trial_id: int) -> dict[int, float | None]:
-        """The seeds of an open trial reported so far: seed -> score (None = failed)."""
+    def results(self, trial_id: int) -> dict[int, SeedScore]:
+        """The seeds of an open trial reported so far: seed -> score (None = failed; a tuple
+        of one score per objective in a multi-objective search)."""
         if trial_id not in self._results:
             raise SearchInputError(f"results: trial {trial_id!r} is not open")
         return dict(self._results[trial_id])
@@ -546,16 +575,26 @@ class SearchLoop:
 
     def best(self, k: int = 1) -> list[Evaluation]:
         """The ``k`` best told trials of this search (not of ``earlier`` records), best first;
-        failed trials never rank. Ties keep the order they were told in."""
+        failed trials never rank. Ties keep the order they were told in. Several
+        objectives: the trials of the Pareto front (by the first objective, then the next);
+        :meth:`pareto_front` gives all of them."""
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise SearchInputError(f"best(k): expected an integer k >= 1, found {k!r}")
-        scored = [
-            ev
-            for ev in self._history
-            if ev.score is not None and ev.trial_id not in self._pruned_ids
-        ]
-        scored.sort(key=lambda ev: self.strategy.objective(ev.score))  # type: ignore[arg-type]
-        return scored[:k]
+        return self.pareto_front()[:k] if self.n_objectives > 1 else self._ranked()[:k]
+
+    def pareto_front(self) -> list[Evaluation]:
+        """The told trials of this search that no other beats on every objective at once
+        (directions respected), by the first objective, then the next; failed and pruned
+        trials are never on it. With one objective: the best trial(s), ties included."""
+        ranked = self._ranked()
+        if self.n_objectives > 1 or not ranked:
+            return ranked
+        top = ranked[0].score
+        return [ev for ev in ranked if ev.score == top]
+
+    def _ranked(self) -> list[Evaluation]:
+        live = [ev for ev in self._history if ev.trial_id not in self._pruned_ids]
+        return self.strategy.rank(live)
 
     def pruned(self, trial_id: int) -> bool:
         """True when a told trial had a seed stopped early (see :meth:`report`)."""
@@ -654,13 +693,15 @@ class SearchLoop:
                 batch=trial.batch,
                 extra=extra,
                 aggregate=self.aggregate,
+                n_objectives=self.n_objectives,
             )
+        n = self.n_objectives
         if self._worker is not None:  # told on the worker, after the calls before it
             self._calls.append(self._worker.submit(lambda s: s.tell([params], [scores])))
-            told = Evaluation.from_scores(params, scores, aggregate=self.aggregate)
+            told = Evaluation.from_scores(params, scores, aggregate=self.aggregate, n_objectives=n)
         elif self._fidelity is not None:
             told = Evaluation.from_scores(
-                params, scores, trial_id=trial.id, aggregate=self.aggregate
+                params, scores, trial_id=trial.id, aggregate=self.aggregate, n_objectives=n
             )
             self._fidelity.trial_told(trial, told)
         else:
@@ -671,13 +712,51 @@ class SearchLoop:
             self._pruned_ids.add(trial.id)
         self._told_ids.add(trial.id)
         self._told[trial.id] = (trial, ev.scores)
-        self._race.add(ev.scores)
+        self._race_add(ev)
         self._released.pop(trial.id, None)
         self._skipped.pop(trial.id, None)
         self._handed = {run for run in self._handed if run[0] != trial.id}
         self._n_told += 1
         self._history.append(ev)
         return ev
+
+    def _race_add(self, ev: Evaluation) -> None:
+        if self.n_objectives == 1:  # racing needs one objective (refused otherwise)
+            self._race.add(cast("tuple[float | None, ...]", ev.scores))
+
+    def _seed_value(self, score: object) -> tuple[SeedScore, str | None]:
+        """One seed's reported score as stored: a float, a tuple of one float per objective,
+        or None (failed, with why when an objective's score is missing)."""
+        n = self.n_objectives
+        if n == 1:
+            return _one_score(score), None
+        if score is None:
+            return None, None
+        names = self.strategy.objective_names
+        if isinstance(score, Mapping):
+            unknown = [k for k in score if k not in names]
+            if unknown:
+                raise SearchInputError(
+                    f"report: expected scores of the objectives {list(names)}, found {unknown[0]!r}"
+                )
+            raw = [score.get(name) for name in names]
+        elif isinstance(score, (list, tuple, np.ndarray)):
+            if len(score) != n:
+                raise SearchInputError(
+                    f"report: expected {n} scores (one per objective: {', '.join(names)}), "
+                    f"found {len(score)}"
+                )
+            raw = list(score)
+        else:
+            raise SearchInputError(
+                f"report: expected a mapping objective -> score for the {n} objectives "
+                f"({', '.join(names)}), found {score!r}"
+            )
+        values = [_one_score(v) for v in raw]
+        missing = [name for name, v in zip(names, values, strict=True) if v is None]
+        if missing:
+            return None, f"no finite score for objective {missing[0]!r}"
+        return tuple(cast(float, v) for v in values), None
 
     def _record_trial(
         self, trial_id: int, params: dict[str, Any], rec: Mapping[str, Any], scores: tuple[Any, ...]

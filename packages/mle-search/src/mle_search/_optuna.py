@@ -12,7 +12,7 @@ import difflib
 import importlib
 import inspect
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from types import ModuleType
 from typing import Any
 
@@ -24,7 +24,7 @@ from ._space import Key, Space
 from ._strategy import Strategy
 from .errors import SearchConfigError, SearchDependencyError
 
-__all__ = ["SAMPLERS", "OptunaSearch"]
+__all__ = ["MULTI_OBJECTIVE_SAMPLERS", "SAMPLERS", "OptunaSearch"]
 
 #: sampler name -> Optuna class name (in ``optuna.samplers``)
 SAMPLERS = {
@@ -44,6 +44,8 @@ _NEEDS = {
     "qmc": ("scipy", "pip install scipy"),
 }
 _HINT = 'pip install "mle-search[optuna]"'
+#: samplers that search several objectives at once (Optuna's multi-objective samplers)
+MULTI_OBJECTIVE_SAMPLERS = ("nsgaii", "tpe", "random", "qmc")
 #: an Optuna trial that repeats a point is dropped (told failed) and asked again this often
 _MAX_REPEATS = 20
 
@@ -78,6 +80,9 @@ class OptunaSearch(Strategy):
     strategy's). Pending proposals are running trials of the study (TPE's constant liar
     sees them). A point the sampler repeats (a discrete space) is told failed to Optuna and
     asked again; after 20 repeats a random free point is proposed instead.
+
+    Several objectives (``maximize`` a list or a mapping name -> bool): nsgaii, tpe, random
+    and qmc search them all at once (a study with one direction per objective).
     """
 
     search_type = "optuna"
@@ -87,12 +92,12 @@ class OptunaSearch(Strategy):
         space: Space,
         *,
         seed: int | None = None,
-        maximize: bool = False,
+        maximize: bool | Sequence[bool] | Mapping[str, bool] = False,
         sampler: str = "tpe",
         sampler_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
+        self.sampler = sampler_name(sampler)  # before the base checks the objectives
         super().__init__(space, seed=seed, maximize=maximize)
-        self.sampler = sampler_name(sampler)
         if sampler_kwargs is not None and not isinstance(sampler_kwargs, Mapping):
             raise SearchConfigError(
                 f"optuna: expected sampler_kwargs to be a mapping, found {sampler_kwargs!r}"
@@ -122,7 +127,7 @@ class OptunaSearch(Strategy):
             raise SearchConfigError(
                 f"optuna: {SAMPLERS[self.sampler]} rejected sampler_kwargs: {exc}"
             ) from exc
-        self._study = optuna.create_study(direction="minimize", sampler=made)
+        self._study = optuna.create_study(directions=["minimize"] * self.n_objectives, sampler=made)
         self._codec = Codec(space)
         self._dists = {
             space.params[i].name: self._distribution(dim.kind, dim.low, dim.high, dim.prior, dim.n)
@@ -130,6 +135,17 @@ class OptunaSearch(Strategy):
         }
         self._names = list(self._dists)
         self._running: dict[Key, Any] = {}  # pending key -> its Optuna trial
+
+    def supports_multi_objective(self) -> bool:
+        """True for the samplers in :data:`MULTI_OBJECTIVE_SAMPLERS`."""
+        return self.sampler in MULTI_OBJECTIVE_SAMPLERS
+
+    def _told_values(self, ev: Evaluation) -> float | list[float]:
+        """What the study is told: every objective as minimized (one float for one)."""
+        assert ev.values is not None
+        if self.n_objectives == 1:
+            return self.objective(ev.values[0])
+        return self.objectives(ev.values)
 
     # -- the mapping ------------------------------------------------------------------------
     def _distribution(self, kind: str, low: float, high: float, prior: str, n: int) -> Any:
@@ -156,11 +172,13 @@ class OptunaSearch(Strategy):
     def _add(self, key: Key, ev: Evaluation) -> None:
         """A result of a point the study never asked for (a resumed or restored one)."""
         state = self._optuna.trial.TrialState
-        done = ev.score is not None
+        done = ev.values is not None
+        told = self._told_values(ev) if done else None
         self._study.add_trial(
             self._optuna.trial.create_trial(
                 state=state.COMPLETE if done else state.FAIL,
-                value=self.objective(ev.score) if ev.score is not None else None,
+                value=told if not isinstance(told, list) else None,
+                values=told if isinstance(told, list) else None,
                 params=self._params(key),
                 distributions=self._dists,
             )
@@ -205,10 +223,10 @@ class OptunaSearch(Strategy):
             trial = self._running.pop(key, None)
             if trial is None:
                 self._add(key, ev)
-            elif ev.score is None:
+            elif ev.values is None:
                 self._study.tell(trial, state=fail)
             else:
-                self._study.tell(trial, self.objective(ev.score))
+                self._study.tell(trial, self._told_values(ev))
 
     def _resume(self, items: list[tuple[Key, Evaluation]]) -> None:
         for key, ev in items:

@@ -10,11 +10,40 @@ import numpy as np
 
 from ._results import Evaluation
 from ._space import Key, Space
-from .errors import SearchInputError, SearchStateError
+from .errors import SearchConfigError, SearchInputError, SearchStateError
 
 __all__ = ["Strategy"]
 
 _MAX_TRIES = 1000
+#: built-ins whose proposals never read a score, so any number of objectives is fine
+_SCORE_BLIND = ("grid", "random")
+#: what a multi-objective search can run with (said when another strategy refuses)
+MULTI_OBJECTIVE_HINT = "grid, random, or optuna with sampler nsgaii, tpe, random or qmc"
+
+
+def check_maximize(maximize: object, where: str) -> tuple[tuple[bool, ...], tuple[str, ...]]:
+    """(directions, names) of ``maximize``: a bool (one objective), a list of bools (one per
+    objective) or a mapping objective name -> bool (ordered)."""
+    if isinstance(maximize, (bool, np.bool_)):
+        return (bool(maximize),), ("score",)
+    if isinstance(maximize, Mapping):
+        names = tuple(str(k) for k in maximize)
+        values = list(maximize.values())
+    elif isinstance(maximize, (list, tuple)):
+        values = list(maximize)
+        names = tuple(f"objective_{i}" for i in range(len(values)))
+        if len(values) == 1:
+            names = ("score",)
+    else:
+        raise SearchInputError(
+            f"{where}: expected maximize to be true/false, a list of them (one per objective) "
+            f"or a mapping objective -> true/false, found {maximize!r}"
+        )
+    if not values or not all(isinstance(v, (bool, np.bool_)) for v in values):
+        raise SearchInputError(
+            f"{where}: expected one true/false per objective in maximize, found {maximize!r}"
+        )
+    return tuple(bool(v) for v in values), names
 
 
 def check_seed(seed: object) -> int | None:
@@ -43,15 +72,36 @@ class Strategy(abc.ABC):
     #: how the per-seed scores of a proposal become its score: ``mean`` (the seeds that
     #: succeeded) or a percentile ``p10`` .. ``p90`` (see :func:`aggregate_scores`)
     aggregate: str = "mean"
+    #: True when the strategy can search several objectives at once (told one vector of
+    #: scores per seed); the others refuse a ``maximize`` with more than one entry
+    multi_objective: ClassVar[bool] = False
 
-    def __init__(self, space: Space, *, seed: int | None = None, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int | None = None,
+        maximize: bool | Sequence[bool] | Mapping[str, bool] = False,
+    ) -> None:
         if not isinstance(space, Space):
             raise SearchInputError(
                 f"expected a Space (see Space.from_config), found {type(space).__name__}"
             )
         self.space = space
         self.seed = check_seed(seed)
-        self.maximize = bool(maximize)
+        who = f"{self.search_type or type(self).__name__} search"
+        #: per objective: True when it is maximized (one entry: a single-objective search)
+        self.directions, names = check_maximize(maximize, who)
+        #: the objectives' names (``score`` for one unnamed objective)
+        self.objective_names: tuple[str, ...] = names
+        #: the first objective's direction (the only one in a single-objective search)
+        self.maximize = self.directions[0]
+        if self.n_objectives > 1 and not self.supports_multi_objective():
+            raise SearchConfigError(
+                f"{who}: expected one objective (it cannot search several at once), found "
+                f"{self.n_objectives} ({', '.join(names)}); multi-objective search runs with "
+                f"{MULTI_OBJECTIVE_HINT}"
+            )
         self._history: list[Evaluation] = []
         self._seen: set[Key] = set()
         self._pending: dict[Key, dict[str, Any]] = {}
@@ -76,7 +126,9 @@ class Strategy(abc.ABC):
         ``proposals[i]``; a failed seed is None or NaN. The strategy sees the mean of the seeds
         that succeeded (or the percentile :attr:`aggregate` names); a proposal whose seeds all
         failed is recorded as ``failed`` and kept out of the model. Returns the evaluations
-        (params, scores, score, status) to log."""
+        (params, scores, score, status) to log. With several objectives, ``scores[i]`` is a
+        list with one entry per seed, each a list of one number per objective (or None); the
+        seeds are aggregated per objective."""
         if isinstance(proposals, Mapping) or isinstance(scores, (str, bytes)):
             raise SearchInputError(
                 "tell(proposals, scores): expected a list of proposals and a list of scores "
@@ -125,6 +177,11 @@ class Strategy(abc.ABC):
                     f"resume_from: record {i}: expected a mapping with 'params', found {rec!r}"
                 )
             scores = rec["scores"] if rec.get("scores") is not None else [rec.get("score")]
+            if self.n_objectives > 1 and rec.get("scores") is None:
+                raise SearchInputError(
+                    f"resume_from: record {i}: expected per-seed scores of "
+                    f"{self.n_objectives} objectives, found none"
+                )
             pairs.append((rec["params"], scores))
         items = self._evaluations(pairs)
         self._record(items)
@@ -132,12 +189,25 @@ class Strategy(abc.ABC):
         return self
 
     def best(self, k: int = 1) -> list[Evaluation]:
-        """The ``k`` best evaluations (highest score when maximizing), best first."""
+        """The ``k`` best evaluations (highest score when maximizing), best first. With
+        several objectives: the Pareto front (see :func:`~mle_search.pareto_front`), ordered
+        by the first objective, then the next."""
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise SearchInputError(f"best(k): expected an integer k >= 1, found {k!r}")
-        scored = [ev for ev in self._history if ev.score is not None]
+        return self.rank(self._history)[:k]
+
+    def rank(self, evaluations: Iterable[Evaluation]) -> list[Evaluation]:
+        """The scored ``evaluations`` best first (ties in the given order); with several
+        objectives only the Pareto front, by the first objective, then the next."""
+        scored = [ev for ev in evaluations if ev.values is not None]
+        if self.n_objectives > 1:
+            from ._pareto import pareto_front
+
+            scored = pareto_front(scored, self.directions)
+            scored.sort(key=lambda ev: self.objectives(ev.values or ()))
+            return scored
         scored.sort(key=lambda ev: self.objective(ev.score))  # type: ignore[arg-type]
-        return scored[:k]
+        return scored
 
     @property
     def history(self) -> list[Evaluation]:
@@ -162,6 +232,20 @@ class Strategy(abc.ABC):
     def objective(self, score: float) -> float:
         """The value the strategy minimizes: ``-score`` when maximizing."""
         return -score if self.maximize else score
+
+    def objectives(self, values: Sequence[float]) -> list[float]:
+        """Every objective as minimized: ``-value`` where that objective is maximized."""
+        return [-v if m else v for v, m in zip(values, self.directions, strict=True)]
+
+    @property
+    def n_objectives(self) -> int:
+        """How many objectives the search optimises (1: a single-objective search)."""
+        return len(self.directions)
+
+    def supports_multi_objective(self) -> bool:
+        """Whether this strategy can search several objectives at once (``multi_objective``;
+        grid and random never read a score, so they can)."""
+        return self.multi_objective or type(self).search_type in _SCORE_BLIND
 
     # -- hooks ----------------------------------------------------------------------------
     @abc.abstractmethod
@@ -215,7 +299,12 @@ class Strategy(abc.ABC):
         items = []
         for params, scores in pairs:
             key = self.space.key(params)
-            ev = Evaluation.from_scores(self.space.proposal(key), scores, aggregate=self.aggregate)
+            ev = Evaluation.from_scores(
+                self.space.proposal(key),
+                scores,
+                aggregate=self.aggregate,
+                n_objectives=self.n_objectives,
+            )
             items.append((key, ev))
         return items
 
