@@ -60,6 +60,7 @@ if TYPE_CHECKING:
         ProblemType,
         is_score,
         score_log,
+        score_objectives,
         score_series,
         score_with_reason,
     )
@@ -96,6 +97,7 @@ _LAZY = {
     "ProblemType": "._score",
     "is_score": "._score",
     "score_log": "._score",
+    "score_objectives": "._score",
     "score_series": "._score",
     "score_with_reason": "._score",
 }
@@ -164,6 +166,7 @@ __all__ = [
     "original_summary",
     "package_versions",
     "score_log",
+    "score_objectives",
     "score_original_folder",
     "score_series",
     "score_with_reason",

@@ -11,7 +11,7 @@ The rule, used by ``score_log``, the ``mle`` CLI (results, report, hyper log) an
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Literal, TypeGuard
 
 import numpy as np
@@ -102,6 +102,34 @@ def score_series(
     Raises :class:`ScoreError` for an unknown ``problem_type`` or values that are not numbers.
     """
     return score_with_reason(values, problem_type, maximize)[0]
+
+
+def score_objectives(
+    stats: Mapping[str, Sequence[float | None] | np.ndarray],
+    objectives: Mapping[str, bool],
+    problem_type: ProblemType | str = "final",
+) -> tuple[dict[str, float] | None, str | None]:
+    """One run's scores of several objectives (a multi-objective search): ``objectives``
+    maps each metric to whether it is maximized (``best`` takes the max or min per metric).
+
+    Returns ``({metric: score, ...}, None)`` in ``objectives`` order, or ``(None, reason)``
+    when a metric is not logged or has no score (:func:`score_with_reason`'s rule per metric):
+    a run without every objective is no point of the objective space, so it counts as failed.
+    Every metric is scored on its own; nothing is ever averaged across metrics.
+    """
+    if not isinstance(objectives, Mapping) or not objectives:
+        raise ScoreError(
+            f"objectives: expected a mapping metric -> maximize (true/false), found {objectives!r}"
+        )
+    out: dict[str, float] = {}
+    for metric, maximize in objectives.items():
+        if metric not in stats:
+            return None, f"its log has no {metric!r} (logged: {', '.join(stats)})"
+        score, reason = score_with_reason(stats[metric], problem_type, bool(maximize))
+        if score is None:
+            return None, f"objective {metric!r}: {reason}"
+        out[metric] = score
+    return out, None
 
 
 def _seed_score(log: SeedLog, metric: str, problem_type: str, maximize: bool) -> float:
