@@ -11,6 +11,7 @@ over it, and the seed statistics reports use to say which configurations really 
 from .__about__ import __version__
 from ._dashboard import Dashboard, DashboardState, run_monitor
 from ._folder import (
+    JOB_FINAL,
     ExperimentDetail,
     FolderCache,
     JobInfo,
@@ -34,6 +35,7 @@ from .errors import (
 __all__ = [
     "EXPERIMENT_STATES",
     "FINAL_STATES",
+    "JOB_FINAL",
     "REGISTRY_ENV",
     "AmbiguousExperimentError",
     "Dashboard",

@@ -4,9 +4,13 @@ The file names are those of :mod:`mle_config.layout` (repeated here because mle-
 depends on no sibling but mle-scheduler; a test checks that both lists agree). Nothing here
 writes to the folder, so a read-only (shared) experiment can be inspected.
 
-A job's state comes from the queue events the driver appends (``events.jsonl``); when no
-driver runs, an unfinished job is judged by its wrapper's status file (exit code) instead.
-The experiment's state:
+A job's state (the one job-state model of the toolbox: ``mle status``, ``mle results``, the
+registry and the dashboard all read it here) is a :class:`mle_scheduler.JobState` value or
+``pending`` (never submitted) or ``orphaned`` (submitted by a driver that no longer runs and not
+known to run: ``mle resume`` follows it). A finished job's truth is its wrapper's status file
+beside its outputs; the queue events (``events.jsonl``) add ``cancelled``, ``timeout``, the
+driver's verdicts (a run that exited 0 without its score failed) and ``lost`` (the events say
+it ended, but its run folder lost the record). The experiment's state:
 
 - ``running``: a driver holds ``driver.lock``;
 - the last ``{"experiment": STATE}`` record of ``events.jsonl``, when no job event follows it
@@ -29,13 +33,17 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._record import EXPERIMENT_STATES, ExperimentRecord
 from .errors import ExperimentFolderError
 
+if TYPE_CHECKING:
+    from mle_scheduler import StatusRecord
+
 __all__ = [
     "EXPERIMENT_MARKER",
+    "JOB_FINAL",
     "ExperimentDetail",
     "FolderCache",
     "JobInfo",
@@ -58,7 +66,6 @@ RUN_STATUS_FILE = "job-status.json"
 
 FAILED_STATES = ("failed", "timeout", "lost")
 JOB_FINAL = ("done", "cancelled", *FAILED_STATES)
-_WAITING = {"submitted": "queued", "queued": "queued", "retrying": "queued"}
 
 
 def hyper_log_name(hyperlog_fname: str) -> str:
@@ -82,6 +89,9 @@ class JobInfo:
     start: float | None = None
     end: float | None = None
     message: str | None = None
+    fold: int | None = None
+    proposal: int | None = None  # a search's trial id
+    run_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,7 @@ class ExperimentDetail:
     first_event: float | None
     err_file: str
     maximize: bool | None
+    search_end: str | None = None  # why a search proposed no more trials (None: not ended)
 
     @property
     def folder(self) -> Path:
@@ -142,7 +153,7 @@ def _iter_jsonl(path: Path) -> list[dict[str, Any]]:
     return list(iter_jsonl(path))
 
 
-def driver_runs(folder: Path) -> bool:
+def _driver_runs(folder: Path) -> bool:
     """True while a driver holds the experiment's lock (checked read-only, never written)."""
     try:
         fh = open(folder / DRIVER_LOCK, encoding="utf-8")  # noqa: SIM115 - closed below
@@ -171,15 +182,10 @@ def _number(value: object) -> float | None:
     return None
 
 
-def _alive_here(folder: Path, job_id: str) -> tuple[bool, Any]:
-    from mle_scheduler import read_status
-
-    st = read_status(folder / RUNS_DIR / job_id / RUN_STATUS_FILE)
-    if st is None:
-        return False, None
+def _alive_here(st: StatusRecord) -> bool:
+    """The job's wrapper process still runs on this host (checked by pid and start time)."""
     ref = st.process
-    here = st.host in (None, socket.gethostname())
-    return bool(st.exit_code is None and ref is not None and here and ref.alive()), st
+    return bool(ref is not None and st.host in (None, socket.gethostname()) and ref.alive())
 
 
 def _dict(value: object) -> dict[str, Any]:
@@ -190,37 +196,52 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _job_state(
-    folder: Path, job_id: str, row: dict[str, Any], ev: dict[str, Any], running: bool
-) -> JobInfo:
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def job_state(st: StatusRecord | None, ev: dict[str, Any], running: bool) -> str:
+    """A job's state from its status record ``st``, its last queue event ``ev`` and whether a
+    driver runs (see the module docstring)."""
     state = str(ev.get("state", "pending"))
-    code = ev.get("exit_code")
-    start = end = None
-    if state not in JOB_FINAL and not running:
-        alive, st = _alive_here(folder, job_id)
-        if st is not None:
-            start, end = st.start, st.end
-            if st.exit_code is not None:
-                code, state = st.exit_code, "done" if st.exit_code == 0 else "failed"
-            else:
-                state = "running" if alive else "orphaned"
-        elif state != "pending":
-            state = "orphaned"
-    elif state in FAILED_STATES or state == "running":
+    if st is not None and st.exit_code is not None:
+        if state in ("timeout", "cancelled") or (state == "failed" and ev.get("verdict")):
+            return state  # the driver knows more than the exit code
+        return "done" if st.exit_code == 0 else "failed"
+    if state in ("done", "failed") and st is None:
+        return "lost"  # the run folder lost its record: nothing proves the job ran
+    if state in JOB_FINAL:
+        return state
+    if st is None and state == "pending":
+        return "pending"
+    if running:
+        return "running" if st is not None or state == "running" else "queued"
+    return "running" if st is not None and _alive_here(st) else "orphaned"
+
+
+def _job_info(
+    folder: Path, job_id: str, row: dict[str, Any], ev: dict[str, Any], st: StatusRecord | None,
+    running: bool,
+) -> JobInfo:  # fmt: skip
+    state = job_state(st, ev, running)
+    code = st.exit_code if st is not None and st.exit_code is not None else ev.get("exit_code")
+    start, end = (st.start, st.end) if st is not None else (None, None)
+    if st is None and state in (*FAILED_STATES, "running"):
         t = _number(ev.get("time"))
         start, end = (t, None) if state == "running" else (None, t)
-    state = _WAITING.get(state, state)
-    seed = row.get("seed")
     return JobInfo(
         job_id=job_id,
         state=state,
         config_id=_text(row.get("config_id")),
-        seed=seed if isinstance(seed, int) and not isinstance(seed, bool) else None,
+        seed=_int(row.get("seed")),
         params=_dict(row.get("params")),
-        exit_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
+        exit_code=_int(code),
         start=start,
         end=end,
         message=_text(ev.get("message")),
+        fold=_int(row.get("fold")),
+        proposal=_int(row.get("proposal")),
+        run_dir=folder / RUNS_DIR / job_id,
     )
 
 
@@ -303,7 +324,8 @@ class _Logs:
     def _clear_events(self) -> None:
         self.last: dict[str, dict[str, Any]] = {}
         self.told: str | None = None  # the driver's own last word on the experiment
-        self.search_ended = False
+        self.search_end: str | None = None
+        self.records: dict[str, tuple[dict[str, Any], StatusRecord | None]] = {}
         self.first: float | None = None
         self.last_time: float | None = None
 
@@ -328,9 +350,22 @@ class _Logs:
                 self.last[key] = ev
                 self.told = None
             elif ev.get("search") == "ended":
-                self.search_ended = True
+                self.search_end = str(ev.get("reason") or "ended")
             elif ev.get("experiment") in EXPERIMENT_STATES:
                 self.told = str(ev["experiment"])
+
+    def status(self, root: Path, job_id: str, ev: dict[str, Any]) -> StatusRecord | None:
+        """The job's status record; read again unless the job is final and has had no event
+        since the last read (a finished job's record changes only with a new attempt)."""
+        from mle_scheduler import read_status
+
+        hit = self.records.get(job_id)
+        final = ev.get("state") in JOB_FINAL
+        if hit is not None and hit[0] is ev and final and (hit[1] is None or hit[1].finished):
+            return hit[1]
+        st = read_status(root / RUNS_DIR / job_id / RUN_STATUS_FILE)
+        self.records[job_id] = (ev, st)
+        return st
 
 
 class FolderCache:
@@ -350,12 +385,16 @@ class FolderCache:
 
 
 def inspect_experiment(
-    folder: str | os.PathLike[str], *, cache: FolderCache | None = None
+    folder: str | os.PathLike[str],
+    *,
+    cache: FolderCache | None = None,
+    driver_runs: bool | None = None,
 ) -> ExperimentDetail:
     """Read one experiment folder: its registry record plus every job's state.
 
     ``cache``: keeps what was read of the append-only job table and events between calls, so
     a refresh reads only what was appended since (the dashboard's every few seconds).
+    ``driver_runs``: whether a driver runs (default: whether one holds ``driver.lock``).
 
     Raises :class:`ExperimentFolderError` when ``folder`` has no readable experiment record.
     Other damaged or missing files leave their fields empty.
@@ -368,19 +407,20 @@ def inspect_experiment(
             + ("a damaged record" if (root / EXPERIMENT_MARKER).exists() else "none")
         )
     repro = _read_json(root / REPRO_RECORD) or {}
-    running = driver_runs(root)
+    running = _driver_runs(root) if driver_runs is None else driver_runs
     search = marker.get("search")
     search = search if isinstance(search, dict) else None
 
     logs = cache.logs(root) if cache is not None else _Logs()
     logs.update(root)
     table, last, told = logs.table, logs.last, logs.told
-    search_ended, first, last_time = logs.search_ended, logs.first, logs.last_time
+    search_ended, first, last_time = logs.search_end is not None, logs.first, logs.last_time
 
     jobs: list[JobInfo] = []
     counts: dict[str, int] = {}
     for jid, row in table.items():
-        info = _job_state(root, jid, row, last.get(jid, {}), running)
+        ev = last.get(jid, {})
+        info = _job_info(root, jid, row, ev, logs.status(root, jid, ev), running)
         jobs.append(info)
         counts[info.state] = counts.get(info.state, 0) + 1
 
@@ -454,6 +494,7 @@ def inspect_experiment(
         first_event=first,
         err_file=str(job_args.get("err_file") or "stderr.txt"),
         maximize=maximize,
+        search_end=logs.search_end,
     )
 
 
