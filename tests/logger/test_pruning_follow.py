@@ -30,8 +30,11 @@ def test_follows_a_real_loggers_journal_row_by_row_while_it_runs(tmp_path: Path)
     log.update({"step": 30}, {"loss": 0.5, "acc": 0.3}, save=True)
     assert follow.poll() == [(20.0, 0.7), (30.0, 0.5)]
     assert follow.last == (30.0, 0.5) and not follow.ended
+    log.update({"step": 40}, {"loss": 0.4, "acc": 0.4})
     log.close()  # folded into the HDF5 file; the journal is gone
     assert follow.poll() == [] and follow.last == (30.0, 0.5)
+    assert follow.poll(final=True) == [(40.0, 0.4)]  # the run ended: read from the HDF5 log
+    assert follow.poll(final=True) == [] and follow.last == (40.0, 0.4)
 
 
 def test_each_poll_reads_only_the_bytes_appended_since_the_last(
@@ -102,3 +105,13 @@ def test_a_journal_replaced_at_the_same_path_is_read_from_its_start(tmp_path: Pa
     new.write_bytes(_line(2, 1, [3], [0.3]))
     os.replace(new, path)
     assert follow.poll() == [(3.0, 0.3)]
+
+
+def test_a_new_attempts_journal_is_followed_from_its_first_row(tmp_path: Path) -> None:
+    path = tmp_path / "seed_0.journal"
+    path.write_bytes(_line(0, 2, [1, 2], [0.5, 0.4]))
+    follow = JournalFollower(path, "loss", "step")
+    assert len(follow.poll()) == 2
+    path.unlink()  # the run folder was moved aside; the job runs again
+    path.write_bytes(_line(0, 1, [1], [0.6]))
+    assert follow.poll() == [(1.0, 0.6)]

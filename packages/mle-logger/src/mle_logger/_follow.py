@@ -28,9 +28,11 @@ class JournalFollower:
     Cost per call: one ``stat`` when nothing was appended; otherwise one read of the new bytes.
     A last line without its newline (torn by a kill, or being written) is left for the next
     call; a damaged line inside the file is skipped. A journal that is replaced or cut back
-    (a new log at the same path) is read again from its start, its rows still counted once by
-    row number. A missing file (not yet created, or folded into the HDF5 file at ``close``)
-    gives no rows. :attr:`ended` turns True once the journal's end record was read.
+    (a new log at the same path, e.g. a new attempt of the run) is read from its start. A
+    missing file (not yet created, or folded into the HDF5 file at ``close``) gives no rows,
+    except with ``poll(final=True)`` once the run ended: then the rows it saved since the last
+    poll are read from the HDF5 log beside the journal. :attr:`ended` turns True once the
+    journal's end record was read.
     """
 
     def __init__(self, path: str | os.PathLike[str], metric: str, time_key: str | None) -> None:
@@ -45,8 +47,34 @@ class JournalFollower:
         self._file = _NO_FILE  # (device, inode) of the file read
         self._rows = 0  # rows seen (row numbers below this are repeats)
 
-    def poll(self) -> list[tuple[float, float]]:
-        """The ``(step, value)`` rows appended since the last call, in order."""
+    def poll(self, final: bool = False) -> list[tuple[float, float]]:
+        """The ``(step, value)`` rows appended since the last call, in order. ``final``: the
+        run has ended; rows already folded into its HDF5 log are read from there."""
+        out = self._new_rows()
+        if final and not self.path.exists():
+            out += self._folded()
+        if out:
+            self.last = out[-1]
+        return out
+
+    def _folded(self) -> list[tuple[float, float]]:
+        from ._load import SeedLog, load_log
+        from .errors import MleLoggerError
+
+        try:
+            log = load_log(self.path.with_suffix(".hdf5"))
+            if not isinstance(log, SeedLog) or self.metric not in log.stats:
+                return []
+            values = log.stats[self.metric].tolist()
+            steps = None if self.time_key is None else log.time[self.time_key].tolist()
+        except (MleLoggerError, KeyError, OSError):  # no log (yet), or no such time column
+            return []
+        rec = {"i": 0, "n": len(values), "time": {"_": steps}, "stats": {"_": values}}
+        out: list[tuple[float, float]] = []
+        self._record(rec, out, "_")
+        return out
+
+    def _new_rows(self) -> list[tuple[float, float]]:
         try:
             st = os.stat(self.path)
         except OSError:
@@ -54,6 +82,7 @@ class JournalFollower:
         ident = (st.st_dev, st.st_ino)
         if ident != self._file or st.st_size < self._offset:
             self._file, self._offset = ident, 0  # a new file at the path: read it whole
+            self._rows = 0
         if st.st_size == self._offset:
             return []
         try:
@@ -72,18 +101,18 @@ class JournalFollower:
                 continue
             if isinstance(rec, dict):
                 self._record(rec, out)
-        if out:
-            self.last = out[-1]
         return out
 
-    def _record(self, rec: dict[str, Any], out: list[tuple[float, float]]) -> None:
+    def _record(
+        self, rec: dict[str, Any], out: list[tuple[float, float]], name: str | None = None
+    ) -> None:
         if "end" in rec:
             self.ended = True
             return
         try:
             first, count = int(rec["i"]), int(rec.get("n", 0))
-            values = rec["stats"][self.metric]
-            steps = None if self.time_key is None else rec["time"][self.time_key]
+            values = rec["stats"][name or self.metric]
+            steps = None if self.time_key is None else rec["time"][name or self.time_key]
         except (KeyError, TypeError, ValueError):
             return
         if not isinstance(values, list) or not (steps is None or isinstance(steps, list)):
