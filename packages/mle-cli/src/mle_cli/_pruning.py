@@ -1,0 +1,147 @@
+"""Pruning a search's running jobs from outside (issue 11): each driver step, every running
+job's journal is followed (mle-logger), its new rows go to the pruner (mle-search), and the
+jobs it stops are cancelled as ``pruned`` (mle-scheduler). Decisions are journaled in
+``pruning.jsonl`` so that ``mle resume`` restores them. The training script is unchanged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import UsageError
+
+if TYPE_CHECKING:
+    from mle_logger import JournalFollower
+    from mle_scheduler import Queue
+    from mle_search import Pruner, SearchLoop
+
+DECISIONS = "pruning.jsonl"
+
+
+def make_pruner(section: Mapping[str, Any], maximize: bool) -> Pruner:
+    """The mle-search pruner that ``param_search_args.pruner`` (checked by mle-config) names."""
+    from mle_search import ASHAPruner, MedianPruner, MleSearchError
+
+    try:
+        if section["type"] == "median":
+            return MedianPruner(
+                maximize=maximize,
+                n_startup_trials=int(section["n_startup_trials"]),
+                n_warmup_steps=float(section["n_warmup_steps"]),
+            )
+        return ASHAPruner(
+            maximize=maximize,
+            eta=int(section["reduction_factor"]),
+            rungs=section.get("rungs"),
+            min_resource=float(section["min_resource"]),
+            max_resource=section.get("max_resource"),
+        )
+    except MleSearchError as exc:
+        raise UsageError(f"param_search_args.pruner: {exc}") from None
+
+
+class PruneWatcher:
+    """Follows running jobs and prunes them. ``journal_of(key)``: the job's log journal;
+    the pruner judges each job (one seed's run) by its queue key."""
+
+    def __init__(
+        self,
+        queue: Queue,
+        pruner: Pruner,
+        *,
+        metric: str,
+        time_key: str | None,
+        journal_of: Callable[[str], Path],
+        decisions: Path,
+    ) -> None:
+        from mle_scheduler import JsonlWriter, read_jsonl
+
+        self.queue, self.pruner = queue, pruner
+        self.metric, self.time_key, self.journal_of = metric, time_key, journal_of
+        pruner.restore(read_jsonl(decisions))
+        self._written = len(pruner.decisions)
+        self._log = JsonlWriter(decisions)
+        self._follow: dict[str, JournalFollower] = {}
+        self._asked: set[str] = set()
+
+    def _feed(self, key: str, final: bool = False) -> None:
+        from mle_logger import JournalFollower
+        from mle_search import STOP
+
+        follow = self._follow.get(key)
+        if follow is None:
+            follow = JournalFollower(self.journal_of(key), self.metric, self.time_key)
+            self._follow[key] = follow
+        for step, value in follow.poll(final):
+            if self.pruner.decide(key, step, value) == STOP:
+                break
+
+    def _journal(self) -> None:
+        for rec in self.pruner.decisions[self._written :]:
+            self._log.append(rec.to_dict())
+        self._written = len(self.pruner.decisions)
+        self._log.flush()
+
+    def step(self, running: Iterable[str]) -> list[str]:
+        """Feed the new rows of each running job; cancel those stopped. Returns their keys."""
+        stop = []
+        for key in running:
+            if key in self._asked:
+                continue
+            self._feed(key)
+            if self.pruner.stopped(key) is not None:  # now, or before a restart
+                stop.append(key)
+        self._journal()
+        for key in stop:
+            self._asked.add(key)
+            self._follow.pop(key, None)
+            step, value = self.outcome(key) or (None, None)
+            where = f"{self.time_key or 'row'} {step:g}" if step is not None else "start"
+            self.queue.cancel(
+                key, state="pruned", message=f"pruned at {where} ({self.metric}={value})"
+            )
+        return stop
+
+    def outcome(self, key: str) -> tuple[float, float | None] | None:
+        """(step reached, last value) of a pruned job; None if it was not pruned."""
+        decision = self.pruner.stopped(key)
+        return None if decision is None else (decision.step, decision.value)
+
+    def finish(self, key: str) -> None:
+        """A job became final: its last rows (also those folded into its HDF5 log at close)
+        count at the rungs it reached; it is no longer followed."""
+        if key not in self._asked and self.pruner.stopped(key) is None:
+            self._feed(key, final=True)
+            self._journal()
+        self._follow.pop(key, None)
+        self._asked.discard(key)
+
+    def close(self) -> None:
+        self._log.close()
+
+
+def prune_watcher(
+    root: Path,
+    search: Mapping[str, Any],
+    queue: Queue,
+    loop: SearchLoop,
+    journal_of: Callable[[str], Path],
+) -> PruneWatcher | None:
+    """The watcher of a search with ``param_search_args.pruner`` (or a strategy with its own
+    pruner, e.g. ASHA); None when the search prunes nothing."""
+    section = search.get("pruner")
+    if section is None and loop.pruner is None:
+        return None
+    section = dict(section or {})
+    pruner = loop.pruner
+    if pruner is None:
+        pruner = loop.pruner = make_pruner(section, bool(search.get("maximize_objective")))
+    return PruneWatcher(
+        queue,
+        pruner,
+        metric=str(section.get("metric") or search["eval_score_type"]),
+        time_key=section.get("time_key"),
+        journal_of=journal_of,
+        decisions=root / DECISIONS,
+    )

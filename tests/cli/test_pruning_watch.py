@@ -1,0 +1,121 @@
+"""Pruning real running jobs from outside (issue 11): an unchanged numpy training script logs
+its loss each epoch with mle-logger; the watcher follows each running job's journal, an ASHA
+pruner judges it at its rungs, and slow bad trials are cancelled as ``pruned`` (not failed)
+with the step they reached, on local processes, Grid Engine and Slurm. The decisions are
+journaled, so a restarted driver knows every pruned job's step and last value."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mle_cli._pruning import DECISIONS, PruneWatcher, make_pruner
+from mle_config.pruning import check_pruner
+from mle_logger import JournalFollower, journal_path, log_path
+from mle_scheduler import JobSpec, JobState, Queue
+
+TRAIN = """\
+import sys, time
+import numpy as np
+from mle_logger import Logger
+
+lr, pause, out = float(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+target = np.linspace(-1.0, 1.0, 8)
+w = np.zeros(8)
+log = Logger(out, seed_id=0, time_keys=["epoch"], stats_keys=["loss"])
+for epoch in range(1, 13):
+    time.sleep(pause)
+    w -= lr * 2 * (w - target)
+    log.update({"epoch": epoch}, {"loss": float(np.mean((w - target) ** 2))}, save=True)
+log.close()
+"""
+#: learning rate -> seconds per epoch: the good trials are fast, the bad ones slow
+TRIALS = {"lr0.3": (0.3, 0.05), "lr0.25": (0.25, 0.05)} | {
+    f"lr{lr}": (lr, 0.3) for lr in (0.02, 0.01, 0.005, 0.002)
+}
+BAD = [key for key, (_, pause) in TRIALS.items() if pause > 0.1]
+SECTION = {"type": "asha", "metric": "loss", "time_key": "epoch", "rungs": [2, 4, 8]}
+
+
+def _prune_real_jobs(tmp_path: Path, backend: str, timeout: float) -> None:
+    section, problems = check_pruner(SECTION, eval_score_type="loss")
+    assert problems == []
+    script = tmp_path / "train.py"
+    script.write_text(TRAIN)
+    queue = Queue(backend, max_running=2, state_file=tmp_path / "queue.jsonl")
+    specs = [
+        JobSpec(
+            [sys.executable, str(script), str(lr), str(pause), str(tmp_path / key)],
+            stdout=tmp_path / key / "out.txt",
+        )
+        for key, (lr, pause) in TRIALS.items()
+    ]
+    queue.submit_many(specs, keys=list(TRIALS))  # the good trials first: they start first
+
+    def journal_of(key: str) -> Path:
+        return journal_path(log_path(tmp_path / key, 0))
+
+    watcher = PruneWatcher(
+        queue,
+        make_pruner(section, maximize=False),
+        metric="loss",
+        time_key="epoch",
+        journal_of=journal_of,
+        decisions=tmp_path / DECISIONS,
+    )
+    deadline = time.monotonic() + timeout
+    while queue.unfinished:
+        assert time.monotonic() < deadline, [(j.key, j.state) for j in queue.jobs]
+        for job in queue.step(timeout=0.2):
+            watcher.finish(job.key)
+        watcher.step(j.key for j in queue.jobs if j.state is JobState.RUNNING)
+    watcher.close()
+    queue.close()
+
+    states = {j.key: j.state for j in queue.jobs}
+    assert states["lr0.3"] is JobState.DONE, states
+    assert all(states[key] is JobState.PRUNED for key in BAD), states
+    for key in BAD:
+        job = queue.job(key)
+        step, value = watcher.outcome(key) or (None, None)
+        assert step in (2.0, 4.0, 8.0) and value is not None  # judged at a rung it reached
+        assert job.result is not None and job.result.message is not None
+        assert job.result.message.startswith(f"pruned at epoch {step:g} (loss=")
+        rows = JournalFollower(journal_of(key), "loss", "epoch").poll(final=True)
+        assert rows and rows[-1][0] < 12  # really stopped: it never reached its last epoch
+
+    again = Queue.attach(tmp_path / "queue.jsonl", read_only=True)
+    pruned = [key for key, state in states.items() if state is JobState.PRUNED]
+    assert again.status(refresh=False)[JobState.PRUNED] == len(pruned)  # lr0.25: maybe too
+    assert again.status(refresh=False)[JobState.FAILED] == 0
+    lines = [json.loads(x) for x in (tmp_path / DECISIONS).read_text().splitlines()]
+    assert {d["trial"] for d in lines if d["action"] == "stop"} >= set(BAD)
+    restarted = PruneWatcher(  # `mle resume`: a fresh pruner restored from the decisions
+        again,
+        make_pruner(section, maximize=False),
+        metric="loss",
+        time_key="epoch",
+        journal_of=journal_of,
+        decisions=tmp_path / DECISIONS,
+    )
+    assert {key: restarted.outcome(key) for key in BAD} == {
+        key: watcher.outcome(key) for key in BAD
+    }
+    restarted.close()
+
+
+def test_slow_bad_trials_are_pruned_on_local_processes(tmp_path: Path) -> None:
+    _prune_real_jobs(tmp_path, "local", timeout=60)
+
+
+@pytest.mark.sge
+def test_slow_bad_trials_are_pruned_on_grid_engine(tmp_path: Path) -> None:
+    _prune_real_jobs(tmp_path, "sge", timeout=240)
+
+
+@pytest.mark.slurm
+def test_slow_bad_trials_are_pruned_on_slurm(tmp_path: Path) -> None:
+    _prune_real_jobs(tmp_path, "slurm", timeout=240)
