@@ -1,0 +1,71 @@
+"""Compare experiments: the same configurations across them, matched by their parameters.
+
+The first experiment is the reference; each configuration's seed scores in the others are
+tested against it (Welch's t). Writes compare.md, a self-contained compare.html and
+figures/compare.png, or prints JSON with --json.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ._console import console
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "experiments", nargs="+", metavar="EXPERIMENT", help="folders or registry ids (2 or more)"
+    )
+    p.add_argument("--metric", help="the logged stat to score all by (default: each search's)")
+    p.add_argument("--alpha", type=float, default=0.05, help="test level (default: 0.05)")
+    p.add_argument("-d", "--out-dir", help="where to write (default: ./compare_A_vs_B)")
+    p.add_argument("--json", action="store_true", help="print JSON instead of writing files")
+
+
+def run(args: argparse.Namespace) -> int:
+    from mle_monitor._compare import (
+        ExperimentSide,
+        compare_experiments,
+        comparison_json,
+        verdict,
+        write_comparison,
+    )
+    from mle_monitor._trials import trials_from_folder
+
+    from ._layout import open_experiment
+    from ._results import compute_results
+    from .errors import ExperimentDirError
+
+    if len(args.experiments) < 2:
+        raise ExperimentDirError(
+            f"mle compare: expected two or more experiments, found {len(args.experiments)}"
+        )
+    sides: list[ExperimentSide] = []
+    labels: list[str] = []
+    for arg in args.experiments:
+        exp = open_experiment(arg)
+        doc = compute_results(exp, metric=args.metric)
+        label = exp.root.name
+        if label in labels:
+            label = f"{label} ({len(labels) + 1})"
+        labels.append(label)
+        sides.append(
+            ExperimentSide(
+                label=label,
+                trials=trials_from_folder(exp.root, doc),
+                metric=doc.get("metric"),
+                maximize=doc.get("maximize"),
+                folder=str(exp.root),
+            )
+        )
+    cmp = compare_experiments(sides, alpha=args.alpha)
+    if args.json:
+        console.json(comparison_json(cmp))
+        return 0
+    out = Path(args.out_dir or f"compare_{'_vs_'.join(labels[:3])}")
+    paths = write_comparison(cmp, out)
+    for line in verdict(cmp):
+        console.print(line)
+    console.print(f"wrote {paths['markdown']} and {paths['html']}")
+    return 0

@@ -1,0 +1,449 @@
+"""``mle compare``: the same configurations across experiments (e.g. two versions of a
+training script), matched by their parameters.
+
+Each experiment is a list of :class:`~mle_monitor._trials.Trial` (one per job). A
+configuration of one experiment matches one of another when their parameters are equal
+(floats to 10 significant digits, :func:`~mle_monitor._trials.params_key`), whatever their
+config ids. For each matched configuration the first experiment is the reference: every
+other experiment's seed scores are compared with the reference's by Welch's t-test (the
+mean difference, its p-value, Cohen's d), the test :mod:`mle_monitor.stats` uses to mark
+configurations tied with the best. A difference with ``p < alpha`` is marked as real; no
+correction for the several comparisons is applied (each row is judged alone).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._sections_plot import fmt_value, new_figure, png_bytes, short_name
+from ._stats import DEFAULT_ALPHA, TestResult, welch_t_test
+from ._timeline import ComputeUsage, compute_usage, fmt_duration
+from ._trials import Trial, is_bad, params_key
+from .errors import StatsInputError
+
+__all__ = [
+    "CompareCell",
+    "CompareRow",
+    "ExperimentComparison",
+    "ExperimentSide",
+    "compare_experiments",
+    "compare_figure",
+    "compare_html",
+    "compare_markdown",
+    "comparison_json",
+    "summary_rows",
+    "table_rows",
+    "verdict",
+    "write_comparison",
+]
+
+
+@dataclass(frozen=True)
+class ExperimentSide:
+    """One experiment of a comparison: its label (e.g. its folder name), its jobs, and how it
+    is scored."""
+
+    label: str
+    trials: Sequence[Trial]
+    metric: str | None = None
+    maximize: bool | None = None
+    folder: str | None = None
+
+
+@dataclass(frozen=True)
+class CompareCell:
+    """One configuration in one experiment: its seeds' scores (None: a seed without one)
+    and, against the reference experiment, the mean difference and Welch's test."""
+
+    config_id: str
+    scores: list[float | None]
+    mean: float | None
+    std: float | None
+    diff: float | None = None  # mean minus the reference's mean
+    test: TestResult | None = None
+    differs: bool | None = None  # p < alpha (None: fewer than two scores on a side)
+
+    @property
+    def n(self) -> int:
+        """Seeds with a score."""
+        return sum(s is not None for s in self.scores)
+
+
+@dataclass(frozen=True)
+class CompareRow:
+    """One parameter configuration and its cell in each experiment (None: not run there)."""
+
+    params: dict[str, Any]
+    cells: list[CompareCell | None]
+
+
+@dataclass(frozen=True)
+class ExperimentComparison:
+    """The comparison of several experiments (the first is the reference)."""
+
+    sides: list[ExperimentSide]
+    rows: list[CompareRow]  # matched in every experiment first, best reference mean first
+    metric: str
+    maximize: bool
+    alpha: float
+    usage: list[ComputeUsage] = field(default_factory=list)
+
+    @property
+    def matched(self) -> list[CompareRow]:
+        """Rows present (with a score) in every experiment."""
+        return [r for r in self.rows if all(c is not None and c.n for c in r.cells)]
+
+    def best(self, index: int) -> CompareCell | None:
+        """The best-scoring configuration of one experiment (by mean over its seeds)."""
+        cells = [r.cells[index] for r in self.rows]
+        scored = [c for c in cells if c is not None and c.mean is not None]
+        if not scored:
+            return None
+        pick = max if self.maximize else min
+        return pick(scored, key=lambda c: c.mean if c.mean is not None else 0.0)
+
+
+def _finite(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) else None
+
+
+def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    xs = [v for v in values if v is not None]
+    if not xs:
+        return None, None
+    mean = math.fsum(xs) / len(xs)
+    if len(xs) < 2:
+        return mean, None
+    return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
+
+
+def _by_params(
+    trials: Sequence[Trial],
+) -> dict[str, tuple[dict[str, Any], str, list[float | None]]]:
+    """params key -> (params, config id, seed scores); a seed that did not score is None
+    (a job still running or pending is left out)."""
+    out: dict[str, tuple[dict[str, Any], str, list[float | None]]] = {}
+    for t in trials:
+        if t.state != "done" and not is_bad(t) and t.state != "cancelled":
+            continue
+        key = params_key(t.params)
+        entry = out.setdefault(key, (dict(t.params), t.config_id or t.job_id, []))
+        entry[2].append(_finite(t.score) if t.state == "done" else None)
+    return out
+
+
+def compare_experiments(
+    sides: Sequence[ExperimentSide], *, alpha: float = DEFAULT_ALPHA
+) -> ExperimentComparison:
+    """Match the configurations of ``sides`` by their parameters and test each against the
+    first side's (see the module docstring). The metric and direction are the first side's
+    (a side that says otherwise is refused: its scores would not be comparable).
+
+    Raises :class:`~mle_monitor.errors.StatsInputError` for fewer than two sides, a bad
+    ``alpha`` or sides scored differently."""
+    if len(sides) < 2:
+        raise StatsInputError(f"compare: expected at least two experiments, found {len(sides)}")
+    if not 0.0 < alpha < 1.0:
+        raise StatsInputError(f"alpha: expected a number between 0 and 1, found {alpha!r}")
+    ref = sides[0]
+    for s in sides[1:]:
+        if s.metric and ref.metric and s.metric != ref.metric:
+            raise StatsInputError(
+                f"{s.label}: expected the metric {ref.metric!r} of {ref.label}, found "
+                f"{s.metric!r}; pass the metric to score both by"
+            )
+        if s.maximize is not None and ref.maximize is not None and s.maximize != ref.maximize:
+            raise StatsInputError(
+                f"{s.label}: expected to {'maximize' if ref.maximize else 'minimize'} like "
+                f"{ref.label}, found the opposite direction"
+            )
+    maximize = next((s.maximize for s in sides if s.maximize is not None), False)
+    metric = next((s.metric for s in sides if s.metric), None) or "score"
+    groups = [_by_params(s.trials) for s in sides]
+    keys = list(dict.fromkeys(k for g in groups for k in g))
+    rows: list[CompareRow] = []
+    for key in keys:
+        params = next(g[key][0] for g in groups if key in g)
+        base = groups[0].get(key)
+        base_scores = [v for v in base[2] if v is not None] if base else []
+        base_mean, _ = _mean_std(base[2]) if base else (None, None)
+        cells: list[CompareCell | None] = []
+        for i, g in enumerate(groups):
+            entry = g.get(key)
+            if entry is None:
+                cells.append(None)
+                continue
+            _, cid, scores = entry
+            mean, std = _mean_std(scores)
+            diff = test = differs = None
+            if i > 0 and mean is not None and base_mean is not None:
+                diff = mean - base_mean
+                mine = [v for v in scores if v is not None]
+                if len(mine) >= 2 and len(base_scores) >= 2:
+                    test = welch_t_test(mine, base_scores)
+                    differs = test.p_value < alpha
+            cells.append(CompareCell(cid, list(scores), mean, std, diff, test, differs))
+        rows.append(CompareRow(params, cells))
+
+    def rank(row: CompareRow) -> tuple[int, float]:
+        complete = all(c is not None and c.mean is not None for c in row.cells)
+        ref_cell = row.cells[0]
+        m = ref_cell.mean if ref_cell is not None and ref_cell.mean is not None else None
+        if m is None:
+            return (2, 0.0)
+        return (0 if complete else 1, -m if maximize else m)
+
+    rows.sort(key=rank)
+    return ExperimentComparison(
+        sides=list(sides),
+        rows=rows,
+        metric=metric,
+        maximize=bool(maximize),
+        alpha=alpha,
+        usage=[compute_usage(s.trials) for s in sides],
+    )
+
+
+def _label(params: dict[str, Any], width: int = 28) -> str:
+    text = ", ".join(f"{short_name(k)}={fmt_value(v, 3)}" for k, v in params.items())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def compare_figure(cmp: ExperimentComparison, *, max_rows: int = 15) -> bytes | None:
+    """Each matched configuration's mean score in every experiment (offset dots, one colour
+    per experiment) with the seeds' standard deviation as error bars; a filled dot differs
+    from the reference at ``alpha``, a hollow one does not (or cannot be tested). At most
+    ``max_rows`` configurations, the reference's best first. None when nothing matched."""
+    rows = cmp.matched[:max_rows]
+    if not rows:
+        return None
+    k = len(cmp.sides)
+    fig = new_figure(max(6.0, 0.6 * len(rows) * k / 2 + 3), 4.4)
+    ax = fig.subplots()
+    width = 0.7 / k
+    for i, side in enumerate(cmp.sides):
+        color = f"C{i}"
+        for j, row in enumerate(rows):
+            cell = row.cells[i]
+            if cell is None or cell.mean is None:
+                continue
+            x = j - 0.35 + width * (i + 0.5)
+            filled = i == 0 or bool(cell.differs)
+            ax.errorbar(
+                [x],
+                [cell.mean],
+                yerr=[[cell.std or 0.0], [cell.std or 0.0]],
+                fmt="o",
+                color=color,
+                mfc=color if filled else "white",
+                capsize=2,
+                label=side.label if j == 0 else None,
+            )
+    ax.set_xticks(range(len(rows)), [_label(r.params) for r in rows], rotation=35, ha="right")
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_ylabel(cmp.metric)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        f"{cmp.metric} of matched configurations (mean \u00b1 std over seeds; hollow: "
+        f"no difference from {cmp.sides[0].label} at p<{cmp.alpha:g})",
+        fontsize=9,
+    )
+    fig.tight_layout()
+    return png_bytes(fig)
+
+
+def _num(v: float | None, digits: int = 4) -> str:
+    return "-" if v is None else fmt_value(float(v), digits)
+
+
+def _cell_text(cell: CompareCell | None, ref: bool) -> str:
+    if cell is None:
+        return "not run"
+    if cell.mean is None:
+        return f"no score ({len(cell.scores)} seeds)"
+    text = f"{_num(cell.mean)} \u00b1 {_num(cell.std, 2)} (n={cell.n})"
+    if not ref and cell.diff is not None:
+        text += f"; {cell.diff:+.3g}"
+        if cell.test is not None:
+            text += f", p={cell.test.p_value:.2g}" + (" *" if cell.differs else "")
+    return text
+
+
+def summary_rows(cmp: ExperimentComparison) -> tuple[list[str], list[list[str]]]:
+    """(header, rows): per experiment its jobs, failures, best configuration and compute."""
+    header = ["experiment", "jobs", "did not finish well", "best", "compute (wall)"]
+    rows = []
+    for i, side in enumerate(cmp.sides):
+        best = cmp.best(i)
+        usage = cmp.usage[i]
+        bad = sum(is_bad(t) for t in side.trials)
+        best_text = "-"
+        if best is not None:
+            row = next(r for r in cmp.rows if r.cells[i] is best)
+            best_text = f"{_label(row.params, 40)}: {_num(best.mean)}"
+        rows.append(
+            [
+                side.label,
+                str(len(side.trials)),
+                str(bad),
+                best_text,
+                f"{fmt_duration(usage.compute_s)} ({fmt_duration(usage.wall_s)})",
+            ]
+        )
+    return header, rows
+
+
+def table_rows(cmp: ExperimentComparison) -> tuple[list[str], list[list[str]]]:
+    """(header, rows): one row per parameter configuration, one column per experiment
+    (mean \u00b1 std (n); for the others the difference to the reference and Welch's p, a
+    star when it differs at ``alpha``)."""
+    header = ["configuration", *(s.label for s in cmp.sides)]
+    rows = [
+        [_label(r.params, 60), *(_cell_text(c, i == 0) for i, c in enumerate(r.cells))]
+        for r in cmp.rows
+    ]
+    return header, rows
+
+
+def verdict(cmp: ExperimentComparison) -> list[str]:
+    """One sentence per non-reference experiment: matched configurations, how many differ
+    and in which direction."""
+    out = []
+    ref = cmp.sides[0].label
+    better = "higher" if cmp.maximize else "lower"
+    for i, side in enumerate(cmp.sides[1:], start=1):
+        cells = [r.cells[i] for r in cmp.matched]
+        diffs = [c.diff for c in cells if c is not None and c.diff is not None]
+        tested = [c for c in cells if c is not None and c.differs is not None]
+        sig = [c for c in tested if c.differs]
+        if not diffs:
+            out.append(f"{side.label}: no configuration of {ref} was run and scored here.")
+            continue
+        mean_diff = math.fsum(diffs) / len(diffs)
+        good = sum(1 for c in sig if c.diff is not None and (c.diff > 0) == cmp.maximize)
+        out.append(
+            f"{side.label} against {ref}: {len(diffs)} matched configurations, mean "
+            f"difference {mean_diff:+.3g} ({better} is better); {len(sig)} of {len(tested)} "
+            f"tested differ at p<{cmp.alpha:g} ({good} better, {len(sig) - good} worse)."
+        )
+    return out
+
+
+def compare_markdown(cmp: ExperimentComparison, figure_path: str | None = None) -> str:
+    """The comparison as Markdown (``figure_path``: where the figure's PNG was written,
+    relative to the Markdown file)."""
+    lines = [f"# Comparison: {' vs '.join(s.label for s in cmp.sides)}", ""]
+    lines += [f"- {v}" for v in verdict(cmp)]
+    for title, (header, rows) in (
+        ("Experiments", summary_rows(cmp)),
+        (f"Configurations ({cmp.metric})", table_rows(cmp)),
+    ):
+        lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |"]
+        lines += ["|" + "---|" * len(header)]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
+    if figure_path:
+        lines += ["", "## Figure", "", f"![matched configurations]({figure_path})"]
+    return "\n".join(lines) + "\n"
+
+
+_STYLE = (
+    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+    "text-align:left;font-size:13px}th{background:#f3f3f3}img{max-width:100%}"
+)
+
+
+def compare_html(cmp: ExperimentComparison, figure: bytes | None = None) -> str:
+    """The comparison as one self-contained HTML page (the figure inlined as a data URI)."""
+    e = html.escape
+    title = f"Comparison: {' vs '.join(s.label for s in cmp.sides)}"
+    parts = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>",
+        f"<style>{_STYLE}</style></head><body><h1>{e(title)}</h1><ul>",
+        *(f"<li>{e(v)}</li>" for v in verdict(cmp)),
+        "</ul>",
+    ]
+    for name, (header, rows) in (
+        ("Experiments", summary_rows(cmp)),
+        (f"Configurations ({cmp.metric})", table_rows(cmp)),
+    ):
+        parts.append(f"<h2>{e(name)}</h2><table><tr>")
+        parts.append("".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
+        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
+        parts.append("</table>")
+    if figure:
+        data = base64.b64encode(figure).decode("ascii")
+        parts.append(
+            f"<h2>Figure</h2><img alt='matched configurations' src='data:image/png;base64,{data}'>"
+        )
+    return "\n".join([*parts, "</body></html>\n"])
+
+
+def comparison_json(cmp: ExperimentComparison) -> dict[str, Any]:
+    """The comparison as plain JSON values (``mle compare --json``)."""
+
+    def cell(c: CompareCell | None) -> dict[str, Any] | None:
+        if c is None:
+            return None
+        return {
+            "config_id": c.config_id,
+            "scores": c.scores,
+            "n": c.n,
+            "mean": c.mean,
+            "std": c.std,
+            "diff": c.diff,
+            "p_value": None if c.test is None else c.test.p_value,
+            "effect_size": None if c.test is None else c.test.effect_size,
+            "differs": c.differs,
+        }
+
+    return {
+        "metric": cmp.metric,
+        "maximize": cmp.maximize,
+        "alpha": cmp.alpha,
+        "experiments": [
+            {
+                "label": s.label,
+                "folder": s.folder,
+                "jobs": len(s.trials),
+                "compute_s": u.compute_s,
+                "wall_s": u.wall_s,
+            }
+            for s, u in zip(cmp.sides, cmp.usage, strict=True)
+        ],
+        "verdict": verdict(cmp),
+        "configs": [
+            {"params": r.params, "matched": r in cmp.matched, "cells": [cell(c) for c in r.cells]}
+            for r in cmp.rows
+        ],
+    }
+
+
+def write_comparison(cmp: ExperimentComparison, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """Write ``compare.md``, ``compare.html`` (self-contained) and ``figures/compare.png``
+    (when something matched) under ``out_dir``; returns their paths by kind. (A report is
+    rewritten whole by the next run, so plain writes: nothing to recover from a torn one.)"""
+    root = Path(out_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    figure = compare_figure(cmp)
+    paths: dict[str, Path] = {}
+    rel = None
+    if figure is not None:
+        fig_dir = root / "figures"
+        fig_dir.mkdir(exist_ok=True)
+        paths["figure"] = fig_dir / "compare.png"
+        paths["figure"].write_bytes(figure)
+        rel = "figures/compare.png"
+    paths["markdown"] = root / "compare.md"
+    paths["html"] = root / "compare.html"
+    paths["markdown"].write_text(compare_markdown(cmp, rel), encoding="utf-8")
+    paths["html"].write_text(compare_html(cmp, figure), encoding="utf-8")
+    return paths
