@@ -20,7 +20,7 @@ from .durations import DurationError, format_duration, parse_duration, scheduler
 from .layout import plain_name_problem, reserved_in_experiment, reserved_in_run
 from .loading import RawFile, type_name
 from .plugins import BUILTIN_BACKENDS, available_backends, available_search_types
-from .translate import Translation
+from .translate import MULTI_OBJECTIVE_SAMPLERS, MULTI_OBJECTIVE_TYPES, Translation
 
 __all__ = [
     "ACQ_FUNCTIONS",
@@ -166,6 +166,14 @@ def _metrics(v: Any) -> str | None:
     return None
 
 
+def _objectives(v: Any) -> str | None:
+    if len(v) < 2 or not all(
+        isinstance(k, str) and k and isinstance(m, bool) for k, m in v.items()
+    ):
+        return "a mapping of at least two metric names to true (maximize) / false (minimize)"
+    return None
+
+
 def _seed_list(v: Any) -> str | None:
     if not v or not all(_is_int(s) and s >= 0 for s in v) or len(set(v)) != len(v):
         return "a non-empty list of distinct integers >= 0"
@@ -246,6 +254,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "problem_type": Key(STR, "a problem type", default="final", choices=PROBLEM_TYPES),
         "eval_score_type": Key(STR, "the name of a logged stat", required=True),
         "eval_metrics": Key(LIST, "a list of logged stats", check=_metrics),
+        "objectives": Key(DICT, "a mapping of metric names to maximize", check=_objectives),
         "aggregate_seeds": Key(STR, "a seed aggregation", choices=AGGREGATE_SEEDS),
         "num_search_batches": Key(INT, "an integer >= 1", default=1, check=_min(1)),
         "num_iter_per_batch": Key(INT, "an integer >= 1", default=1, check=_min(1)),
@@ -559,12 +568,51 @@ def _check_search(problems: _Problems, search: dict[str, Any]) -> None:
             f"expected eval_score_type {search.get('eval_score_type')!r} among the metrics, "
             f"found {metrics}",
         )
+    _check_objectives(problems, search)
     seeds = search.get("random_seeds")
     if isinstance(seeds, list) and len(seeds) != search.get("num_evals_per_iter"):
         problems.add(
             (*path, "random_seeds"),
             f"expected {search.get('num_evals_per_iter')} seeds (num_evals_per_iter), "
             f"found {len(seeds)}",
+        )
+
+
+#: search types mle-search ships that search one objective only (a plug-in decides itself)
+_SINGLE_OBJECTIVE_TYPES = ("smbo", "coordinate", "successive_halving", "hyperband", "asha", "pbt")
+
+
+def _check_objectives(problems: _Problems, search: dict[str, Any]) -> None:
+    """Several objectives: only strategies that search them all at once may run them."""
+    path: KeyPath = ("param_search_args",)
+    objectives = search.get("objectives")
+    if not isinstance(objectives, dict) or len(objectives) < 2:
+        return
+    first = next(iter(objectives))
+    if search.get("eval_score_type") != first:
+        problems.add(
+            (*path, "eval_score_type"),
+            f"expected the first objective {first!r}, found {search.get('eval_score_type')!r}",
+        )
+    stype = search.get("search_type")
+    optuna = search.get("optuna_config")
+    sampler = optuna.get("sampler", "tpe") if isinstance(optuna, dict) else "tpe"
+    names = ", ".join(objectives)
+    hint = (
+        f"{', '.join(t for t in MULTI_OBJECTIVE_TYPES if t != 'optuna')} or optuna with "
+        f"sampler {', '.join(MULTI_OBJECTIVE_SAMPLERS)}"
+    )
+    if stype in _SINGLE_OBJECTIVE_TYPES:
+        problems.add(
+            (*path, "objectives"),
+            f"expected one objective for search_type {stype!r} (several run with {hint}), "
+            f"found {len(objectives)}: {names}",
+        )
+    elif stype == "optuna" and sampler not in MULTI_OBJECTIVE_SAMPLERS:
+        problems.add(
+            (*path, "objectives"),
+            f"expected one objective for optuna_config.sampler {sampler!r} (several run with "
+            f"{', '.join(MULTI_OBJECTIVE_SAMPLERS)}), found {len(objectives)}: {names}",
         )
 
 

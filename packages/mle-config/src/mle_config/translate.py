@@ -36,6 +36,17 @@ Translation table (as written -> canonical; ``P`` is ``param_search_args``):
 - ``P.search_config.search_config`` -> ``P.<search_type>_config`` (``metric_to_model`` ->
   ``P.eval_score_type``; coordinate ``defaults`` -> ``start``)
 - ``P.search_config.search_schedule`` -> dropped: the driver fills free workers as they free
+- several objectives (multi-objective search) -> ``P.objectives: {name: maximize, ...}`` (in
+  order; ``P.eval_score_type`` / ``P.maximize_objective`` keep the first one's name and
+  direction): ``P.eval_score_type: [a, b]`` or ``[{name: a, direction: max}, ...]``, with
+  ``P.maximize_objective`` one bool for all or one per objective; ``P.eval_metrics: [a, b]``
+  with ``maximize_objective: [.., ..]`` (a list); and the original's Nevergrad searches, which
+  told every metric of ``eval_metrics`` to the optimizer
+- ``P.search_type: Nevergrad`` (not installable here) -> ``optuna`` with
+  ``optuna_config.sampler: nsgaii`` for several objectives, ``cmaes`` for one with
+  ``optimizer: CMA``, else ``tpe``; one warning names the mapping. ``nevergrad_config``
+  ``optimizer`` / ``budget_size`` / ``num_workers`` are dropped (the budget is
+  ``num_search_batches`` x ``num_iter_per_batch``, the workers ``max_running_jobs``)
 - ``P.problem_type: rl`` -> ``mean`` (the same ranking for curves of equal length)
 - ``P.no_results_logging: false`` -> dropped (``true`` is refused: a search needs scores)
 - ``integer: {begin, end, spacing}`` (end excluded) -> ``{begin, end, bins}``, the same points
@@ -52,6 +63,7 @@ from __future__ import annotations
 
 import copy
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -77,8 +89,14 @@ REFUSED_SEARCH_TYPES: dict[str, str] = {
     # in mle-search already, but `mle run` cannot yet pass budgets, checkpoints and prunes
     "successive_halving": "arrives in mle run with issue 11 (multi-fidelity search)",
     "asha": "arrives in mle run with issue 11 (multi-fidelity search)",
-    "nevergrad": "arrives with issue 14 (searches at scale, multi-objective)",
 }
+#: what a multi-objective search runs with (mle_search: strategies that search several
+#: objectives; optuna's samplers mle_search.MULTI_OBJECTIVE_SAMPLERS)
+MULTI_OBJECTIVE_TYPES = ("grid", "random", "optuna")
+MULTI_OBJECTIVE_SAMPLERS = ("nsgaii", "tpe", "random", "qmc")
+#: the original's nevergrad_config keys (all dropped: see the module docstring)
+_NEVERGRAD_KEYS = ("optimizer", "budget_size", "num_workers")
+_DIRECTIONS = {"max": True, "maximize": True, "min": False, "minimize": False}
 _JOB_TYPE_SPELLINGS = {
     "single-config": "single-experiment",
     "multiple-configs": "multiple-experiments",
@@ -148,6 +166,7 @@ class _Translator:
         self.translations: list[Translation] = []
         self.aliases: dict[KeyPath, KeyPath] = {}
         self.problems: list[tuple[KeyPath, str]] = []
+        self.nevergrad: str | None = None  # the search_type as written, when Nevergrad
 
     # bookkeeping -------------------------------------------------------------------------
     def note(self, source: KeyPath, target: KeyPath | None, note: str = "") -> None:
@@ -327,7 +346,10 @@ class _Translator:
             else:
                 self.refuse((*path, "search_config"), f"expected a mapping, found {config!r}")
         self.search_type(s)  # the flat schema's too (idempotent after search_config)
+        self.objectives(s)
         self.eval_metrics(s)
+        if self.nevergrad is not None:
+            self.map_nevergrad(s)
         if s.get("no_results_logging") is False:
             s.pop("no_results_logging")
             self.note(self.written((*path, "no_results_logging")), None, "false is the default")
@@ -411,6 +433,10 @@ class _Translator:
             return None
         lower = stype.lower()
         where = self.written(("param_search_args", "search_type"))
+        if lower == "nevergrad":  # mapped onto optuna once the objectives are known
+            self.nevergrad = stype
+            s["search_type"] = "optuna"
+            return "nevergrad"  # its nested options go to nevergrad_config
         if lower in REFUSED_SEARCH_TYPES:
             self.refuse(
                 where,
@@ -450,6 +476,175 @@ class _Translator:
             options[new] = value
             self.note((*path, key), (*target, section, new))
 
+    # multi-objective -------------------------------------------------------------------------
+    def objectives(self, s: dict[str, Any]) -> None:
+        """``eval_score_type`` naming several objectives (a list of names, or of mappings with
+        ``name`` and ``direction``), or ``eval_metrics`` with ``maximize_objective`` a list,
+        become ``objectives``."""
+        path: KeyPath = ("param_search_args",)
+        given = s.get("eval_score_type")
+        metrics = s.get("eval_metrics")
+        maxi = s.get("maximize_objective")
+        if isinstance(given, list):
+            where = self.written((*path, "eval_score_type"))
+            named = self.objective_list(given, where, maxi)
+            if named is None:  # refused; a name stands in so that it is said once
+                s["eval_score_type"] = "?"
+                s.pop("maximize_objective", None)
+                return
+            if isinstance(metrics, list) and any(n not in metrics for n in named):
+                missing = next(n for n in named if n not in metrics)
+                self.refuse(
+                    self.written((*path, "eval_metrics")),
+                    f"expected every objective among the metrics, found {missing!r} missing "
+                    f"from {metrics}",
+                )
+                return
+            self.set_objectives(s, named, where)
+        elif isinstance(maxi, list) and isinstance(metrics, (list, str)):
+            where = self.written((*path, "eval_metrics"))
+            names = [metrics] if isinstance(metrics, str) else metrics
+            named = self.objective_list(names, where, maxi)
+            s.pop("eval_metrics")
+            if named is not None:
+                self.set_objectives(s, named, where)
+            else:
+                s.pop("maximize_objective", None)
+                s.setdefault("eval_score_type", "?")
+        elif isinstance(maxi, list):
+            self.refuse(
+                self.written((*path, "maximize_objective")),
+                f"expected true or false for one objective (a list only for several, named by "
+                f"eval_score_type), found {maxi!r}",
+            )
+            s.pop("maximize_objective")
+
+    def objective_list(
+        self, items: list[Any], where: KeyPath, maxi: object
+    ) -> dict[str, bool] | None:
+        """{name: maximize} of a list of objective names or ``{name, direction}`` mappings;
+        ``maxi`` (maximize_objective) is one bool for all or a list of one per objective."""
+        mpath = (*where[:-1], "maximize_objective")
+        if isinstance(maxi, list) and len(maxi) != len(items):
+            self.refuse(
+                self.written(mpath),
+                f"expected one true/false per objective ({len(items)}), found {maxi!r}",
+            )
+            return None
+        if isinstance(maxi, list) and not all(isinstance(m, bool) for m in maxi):
+            self.refuse(self.written(mpath), f"expected a list of true/false, found {maxi!r}")
+            return None
+        out: dict[str, bool] = {}
+        for i, item in enumerate(items):
+            default = maxi[i] if isinstance(maxi, list) else maxi is True
+            if isinstance(item, str) and item:
+                name, maximize = item, default
+            elif isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+                unknown = [k for k in item if k not in ("name", "direction")]
+                direction = item.get("direction")
+                if unknown:
+                    self.refuse(
+                        (*where, str(i), str(unknown[0])),
+                        f"expected name and direction, found {unknown[0]!r}",
+                    )
+                    return None
+                if direction is None:
+                    maximize = default
+                elif isinstance(direction, str) and direction.lower() in _DIRECTIONS:
+                    maximize = _DIRECTIONS[direction.lower()]
+                    if isinstance(maxi, list) and maxi[i] != maximize:
+                        self.refuse(
+                            (*where, str(i), "direction"),
+                            f"expected the direction maximize_objective gives "
+                            f"({'max' if maxi[i] else 'min'}), found {direction!r}",
+                        )
+                        return None
+                else:
+                    self.refuse(
+                        (*where, str(i), "direction"), f"expected max or min, found {direction!r}"
+                    )
+                    return None
+                name = item["name"]
+            else:
+                self.refuse(
+                    (*where, str(i)),
+                    f"expected a metric name or a mapping with name and direction (max / min), "
+                    f"found {item!r}",
+                )
+                return None
+            if name in out:
+                self.refuse((*where, str(i)), f"expected each objective once, found {name!r} twice")
+                return None
+            out[name] = maximize
+        if not out:
+            self.refuse(where, "expected at least one objective, found an empty list")
+            return None
+        return out
+
+    def set_objectives(self, s: dict[str, Any], named: dict[str, bool], where: KeyPath) -> None:
+        path: KeyPath = ("param_search_args",)
+        first = next(iter(named))
+        s["eval_score_type"] = first
+        s["maximize_objective"] = named[first]
+        self.aliases[(*path, "eval_score_type")] = where
+        if len(named) == 1:
+            self.note(where, (*path, "eval_score_type"), "one objective")
+            return
+        s["objectives"] = named
+        self.aliases[(*path, "objectives")] = where
+        shown = ", ".join(f"{n} ({'max' if m else 'min'})" for n, m in named.items())
+        self.note(where, (*path, "objectives"), f"a multi-objective search of {shown}")
+
+    def map_nevergrad(self, s: dict[str, Any]) -> None:
+        """Nevergrad is not installable here: its search runs as an Optuna sampler (one
+        warning names which); nevergrad_config is dropped, its keys checked."""
+        path: KeyPath = ("param_search_args",)
+        where = self.written((*path, "search_type"))
+        options = s.pop("nevergrad_config", None)
+        cpath = self.written((*path, "nevergrad_config"))
+        optimizer = None
+        if options is not None and not isinstance(options, dict):
+            self.refuse(cpath, f"expected a mapping, found {options!r}")
+            return
+        for key, value in (options or {}).items():
+            if key not in _NEVERGRAD_KEYS:
+                self.refuse(
+                    (*cpath, str(key)),
+                    f"expected one of {', '.join(_NEVERGRAD_KEYS)} (Nevergrad's options), "
+                    f"found {key!r}",
+                )
+                return
+            if key == "optimizer":
+                optimizer = value
+            self.note((*cpath, str(key)), None, "Nevergrad's; the Optuna sampler replaces it")
+        several = len(s.get("objectives") or {}) > 1
+        sampler = "nsgaii" if several else "cmaes" if optimizer == "CMA" else "tpe"
+        config = s.setdefault("optuna_config", {})
+        if not isinstance(config, dict) or config.get("sampler", sampler) != sampler:
+            self.refuse(
+                self.written((*path, "optuna_config")),
+                f"expected no optuna_config with search_type {self.nevergrad!r} (it picks the "
+                f"sampler {sampler!r}), found {config!r}",
+            )
+            return
+        config["sampler"] = sampler
+        why = (
+            f"NSGA-II searches the {len(s['objectives'])} objectives"
+            if several
+            else f"nearest to Nevergrad's optimizer {optimizer!r}"
+            if optimizer
+            else "nearest for one objective"
+        )
+        self.value_note(
+            where, self.nevergrad, (*path, "search_type"), "optuna", f"sampler {sampler}: {why}"
+        )
+        warnings.warn(
+            f"{'.'.join(where)}: {self.nevergrad!r} runs as search_type optuna with sampler "
+            f"{sampler} (Nevergrad is not installed here; {why})",
+            UserWarning,
+            stacklevel=2,
+        )
+
     def eval_metrics(self, s: dict[str, Any]) -> None:
         path: KeyPath = ("param_search_args",)
         metric_to_model = s.pop("_metric_to_model", None)
@@ -468,6 +663,22 @@ class _Translator:
         ):
             self.refuse(where, f"expected a metric name or a list of them, found {metrics!r}")
             s.pop("eval_metrics")
+            return
+        if self.nevergrad is not None and len(metrics) > 1 and "objectives" not in s:
+            # the original's Nevergrad search told the optimizer every metric: objectives
+            maxi = s.get("maximize_objective")
+            if metric_to_model is not None or (
+                "eval_score_type" in s and s["eval_score_type"] != metrics[0]
+            ):
+                self.refuse(
+                    where,
+                    "expected the metrics alone to name a Nevergrad search's objectives, "
+                    "found metric_to_model / eval_score_type too",
+                )
+                return
+            named = {m: maxi is True for m in metrics}
+            s.pop("eval_metrics")
+            self.set_objectives(s, named, where)
             return
         objective = metrics[0]
         if metric_to_model is not None:
