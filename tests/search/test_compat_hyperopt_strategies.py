@@ -245,13 +245,6 @@ def test_coordinate_sweeps_in_order_from_the_defaults() -> None:
 
 
 # -- test_refine.py: refine_after / refine_top_k narrow the space to the best points ------------
-@pytest.mark.xfail(
-    strict=True,
-    raises=SearchConfigError,
-    reason="gap: the original's random/smbo search_config refine_after / refine_top_k "
-    "(shrink real and integer ranges to the top-k results after n results) has no "
-    "counterpart; the option is rejected as unknown",
-)
 @pytest.mark.parametrize("search_type", ["random", "smbo"])
 def test_refinement_narrows_the_space_to_the_best_results(search_type: str) -> None:
     options = {**(FAST_SMBO if search_type == "smbo" else {}), "refine_after": 5}
@@ -259,6 +252,11 @@ def test_refinement_narrows_the_space_to_the_best_results(search_type: str) -> N
     ask_tell(strategy, 5)
     top = strategy.best(2)
     low, high = min(ev.params[LR] for ev in top), max(ev.params[LR] for ev in top)
+    assert strategy.last_refined == 5
     later = strategy.ask(5)
+    assert len(later) == 5
     assert all(low <= p[LR] <= high for p in later)
-    assert {p[BS] for p in later} <= {ev.params[BS] for ev in top}
+    # integer ranges shrink to [min, max] of the top-k (inclusive), categories to theirs
+    bs = [ev.params[BS] for ev in top]
+    assert all(min(bs) <= p[BS] <= max(bs) for p in later)
+    assert {p[ARCH] for p in later} <= {ev.params[ARCH] for ev in top}

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 from ._grid import GridSearch
+from ._refine import RefiningStrategy
 from ._results import Evaluation
 from ._space import Key, Space
-from ._strategy import Strategy
 
 __all__ = ["RandomSearch"]
 
@@ -20,22 +20,48 @@ _MAX_REJECTIONS = 1000
 _RESUME_SLACK = 4096
 
 
-class RandomSearch(Strategy):
+class RandomSearch(RefiningStrategy):
     """Points drawn independently from each parameter's distribution (bins and integers
     uniformly, continuous reals per their prior). The stream is a function of ``seed`` alone,
     repeats are skipped, and a finite space ends exhausted after its last unseen point.
-    Without a seed one is drawn and kept in ``seed`` (pass it back to resume)."""
+    Without a seed one is drawn and kept in ``seed`` (pass it back to resume).
+
+    ``refine_after`` (a number of results, or a list of them) and ``refine_top_k`` (default 5)
+    narrow the space as the original mle-hyperopt did: after that many results, proposals
+    come from the span of the ``refine_top_k`` best results so far (see
+    :attr:`active_space`), each refined space with a stream of its own."""
 
     search_type = "random"
 
-    def __init__(self, space: Space, *, seed: int | None = None, maximize: bool = False) -> None:
+    def __init__(
+        self,
+        space: Space,
+        *,
+        seed: int | None = None,
+        maximize: bool = False,
+        refine_after: int | list[int] | None = None,
+        refine_top_k: int | None = None,
+    ) -> None:
         super().__init__(space, seed=seed, maximize=maximize)
         if self.seed is None:
             self.seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
-        self._rng = np.random.default_rng(self.seed)
+        self._setup_refine(refine_after, refine_top_k)
+        self._rng = self._stream()
         self._emitted: set[Key] = set()  # every point the stream has produced
         self._requeued: list[Key] = []  # stream points lost before a resume (never told)
         self._size = space.size
+
+    def _stream(self) -> np.random.Generator:
+        """A fresh generator for the current space: the seed's stream for the whole space,
+        one stream per refinement after that (a resume can replay it from its start)."""
+        phase = len(self._steps)
+        return np.random.default_rng(self.seed if phase == 0 else [self.seed or 0, phase])
+
+    def _refined(self) -> None:
+        self._rng = self._stream()
+        self._emitted = set()
+        self._requeued = []
+        self._size = self.active_space.size
 
     def _draw(self) -> Key | None:
         """The next unique point of the stream, or None when the space is used up (a
@@ -44,7 +70,7 @@ class RandomSearch(Strategy):
         while True:
             if self._size is not None and len(self._emitted) >= self._size:
                 return None
-            key = self.space.sample(self._rng)
+            key = self.active_space.sample(self._rng)
             if key not in self._emitted:
                 self._emitted.add(key)
                 return key
@@ -60,7 +86,7 @@ class RandomSearch(Strategy):
                 return None
 
     def _draw_remaining(self) -> Key | None:
-        grid = GridSearch(self.space)
+        grid = GridSearch(self.active_space)
         left = [k for i in range(grid.size) if (k := grid.point(i)) not in self._emitted]
         if not left:
             return None
@@ -85,13 +111,20 @@ class RandomSearch(Strategy):
     def _exhausted(self) -> bool:
         if self._size is None:
             return False
-        return not self._requeued and len(self._emitted | self._seen) >= self._size
+        seen = self._seen if not self._steps else {k for k in self._seen if self._in_active(k)}
+        return not self._requeued and len(self._emitted | seen) >= self._size
+
+    def _observe(self, items: list[tuple[Key, Evaluation]]) -> None:
+        self._refine_due()
 
     def _resume(self, items: list[tuple[Key, Evaluation]]) -> None:
         """Replay the stream past the last logged point; stream points before it that are
-        not in the log (pending when the run stopped) are proposed again first."""
-        logged = {key for key, _ in items}
-        self._rng = np.random.default_rng(self.seed)
+        not in the log (pending when the run stopped) are proposed again first. A refined
+        search replays the stream of its last refined space, from the results after it."""
+        self._refine_due()
+        start = self.last_refined
+        logged = {key for key, _ in items[start:] if self._in_active(key)}
+        self._rng = self._stream()
         self._emitted = set()
         stream: list[Key] = []
         last = -1

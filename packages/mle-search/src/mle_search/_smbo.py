@@ -12,9 +12,9 @@ import numpy as np
 from ._codec import Codec
 from ._gp import GPOptimizer
 from ._imports import require
+from ._refine import RefiningStrategy
 from ._results import Evaluation
 from ._space import Key, Space
-from ._strategy import Strategy
 from .errors import SearchConfigError
 
 __all__ = ["ACQ_FUNCTIONS", "BASE_ESTIMATORS", "SMBOSearch"]
@@ -68,7 +68,7 @@ def _gp_options(extra: Mapping[str, Any], acq_optimizer: str) -> dict[str, Any]:
     return out
 
 
-class SMBOSearch(Strategy):
+class SMBOSearch(RefiningStrategy):
     """Sequential model-based optimization (scikit-optimize, the ``smbo`` extra).
 
     ``base_estimator`` GP / RF / ET / GBRT, ``acq_function`` LCB / EI / PI / gp_hedge; the first
@@ -76,6 +76,10 @@ class SMBOSearch(Strategy):
     from a copy of the model told a constant lie (``liar``: the min / mean / max objective seen)
     at every pending point, so a pending point is never proposed again. ``optimizer_kwargs``
     go to ``skopt.Optimizer`` as is (e.g. ``{"acq_optimizer_kwargs": {"n_points": 1000}}``).
+
+    ``refine_after`` / ``refine_top_k`` narrow the space as the original mle-hyperopt did
+    (see :class:`RandomSearch`); the model is then refitted on the results inside the
+    refined space and proposes there.
     """
 
     search_type = "smbo"
@@ -93,8 +97,11 @@ class SMBOSearch(Strategy):
         acq_optimizer: str = "auto",
         liar: str = "min",
         optimizer_kwargs: Mapping[str, Any] | None = None,
+        refine_after: int | list[int] | None = None,
+        refine_top_k: int | None = None,
     ) -> None:
         super().__init__(space, seed=seed, maximize=maximize)
+        self._setup_refine(refine_after, refine_top_k)
         estimator = str(base_estimator).upper()
         if estimator not in BASE_ESTIMATORS:
             raise SearchConfigError(
@@ -205,7 +212,36 @@ class SMBOSearch(Strategy):
 
     # -- strategy hooks -------------------------------------------------------------------
     def _random_key(self, out: list[Key]) -> Key | None:
-        return self._random_free_key(self._rng, out, "smbo")
+        return self._free_active_key(self._rng, out, "smbo")
+
+    def _taken_count(self) -> int:
+        """Points of the active space that are evaluated or pending."""
+        if not self._steps:
+            return len(self._seen) + len(self._pending)
+        return self._count_active(self._seen) + self._count_active(self._pending)
+
+    def _refined(self) -> None:
+        """A new model over the refined space, told every result inside it."""
+        self._codec = Codec(self.active_space)
+        self._size = self.active_space.size
+        self._stale = False
+        self._opt = self._optimizer(self.seed) if self._codec.specs else None
+        if self._opt is None:
+            return
+        keys = [self.space.key(ev.params) for ev in self._history]
+        good = [
+            (k, ev)
+            for k, ev in zip(keys, self._history, strict=True)
+            if ev.score is not None and self._in_active(k)
+        ]
+        if good:
+            fit = not self._pending
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                xs = [self._codec.encode(k) for k, _ in good]
+                ys = [self.objective(ev.score) for _, ev in good]  # type: ignore[arg-type]
+                self._opt.tell(xs, ys, fit=fit)
+            self._stale = not fit
 
     def _propose(self, n: int) -> list[Key]:
         out: list[Key] = []
@@ -214,7 +250,7 @@ class SMBOSearch(Strategy):
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message="The objective has been evaluated")
             for _ in range(n):
-                taken = len(self._seen) + len(self._pending) + len(out)
+                taken = self._taken_count() + len(out)
                 if self._size is not None and taken >= self._size:
                     break
                 modelled = (
@@ -251,11 +287,14 @@ class SMBOSearch(Strategy):
         return out
 
     def _exhausted(self) -> bool:
-        return self._size is not None and len(self._seen) + len(self._pending) >= self._size
+        return self._size is not None and self._taken_count() >= self._size
 
     def _tell_model(self, items: list[tuple[Key, Evaluation]]) -> None:
         good = [(k, ev) for k, ev in items if ev.score is not None]
         self._n_ok += len(good)
+        if self._refine_due():  # the new model was told every result in the refined space
+            return
+        good = [(k, ev) for k, ev in good if self._in_active(k)]
         if self._opt is None:
             return
         fit = not self._pending
