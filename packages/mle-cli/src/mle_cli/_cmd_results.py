@@ -1,4 +1,5 @@
-"""Scores per config, summarised over seeds (mean, std, 95% interval)."""
+"""Scores per config, summarised over seeds (mean, std, 95% interval), with which configs are
+statistically tied with the best."""
 
 from __future__ import annotations
 
@@ -15,25 +16,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ._layout import find_experiment
-    from ._results import (
-        compute_results,
+    from mle_monitor.progress import progress_bar
+    from mle_monitor.results import (
+        collect_results,
         config_table,
         describe_score,
         fmt_params,
         job_counts,
         legacy_results,
     )
+
+    from ._layout import find_experiment
     from .errors import ExperimentDirError
 
     try:
-        doc = compute_results(find_experiment(args.experiment_dir), metric=args.metric)
+        exp = find_experiment(args.experiment_dir)
     except ExperimentDirError:  # a folder of the original toolbox: its mle-logging logs
         folder = Path(args.experiment_dir or ".")
         found = legacy_results(folder, args.metric) if folder.is_dir() else None
         if found is None:
             raise
         doc = found
+    else:
+        with progress_bar("reading run logs") as update:
+            doc = collect_results(exp.root, args.metric, progress=update).document
     if args.json:
         console.json(doc)
         return 0
@@ -42,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     score = describe_score(doc)
     if score:
         console.print(f"score: {score}")
-    console.table(*config_table(doc), right="rank mean std seeds failed")
+    console.table(*config_table(doc), right="rank mean std seeds failed p")
     if doc.get("best"):
         b = doc["best"]
         console.print(f"best: {b['config_id']} ({fmt_params(b['params'])}) = {b['score_mean']:.6g}")

@@ -50,9 +50,10 @@ def run_processing(driver: Driver, section: str) -> str | None:
 
 def write_report(exp: ExperimentDir, out_dir: Path | None = None) -> str:
     """Write report.md, report.html and figures/ (``mle report``) in ``out_dir`` (default:
-    the experiment's ``report/``); says where, in one line."""
-    from ._report import build_report
-    from ._results import collect
+    the experiment's ``report/``), reading each run's log once; says where, in one line."""
+    from mle_monitor.progress import progress_bar
+    from mle_monitor.report import write_report as write
 
-    paths = build_report(*collect(exp), out_dir or exp.report)
-    return f"wrote {paths['markdown']} and {paths['html']} (figures in {paths['figures']})"
+    with progress_bar("reading run logs") as update:
+        paths = write(exp.root, out_dir or exp.report, progress=update)
+    return paths.describe()

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     )
     from ._merge import fold_log, merge_logs
     from ._original_scores import OriginalScores, RunScores, score_original_folder
+    from ._running import RunningSummary
     from ._score import (
         NO_VALUE_REASON,
         NON_FINITE_REASON,
@@ -87,6 +88,7 @@ _LAZY = {
     "OriginalScores": "._original_scores",
     "RunScores": "._original_scores",
     "score_original_folder": "._original_scores",
+    "RunningSummary": "._running",
     "git_info": ".repro",
     "package_versions": ".repro",
     "write_reproducibility_record": ".repro",
@@ -142,6 +144,7 @@ __all__ = [
     "PickleRefusedError",
     "ProblemType",
     "RunScores",
+    "RunningSummary",
     "ScoreError",
     "ScoreSummary",
     "SeedLog",
