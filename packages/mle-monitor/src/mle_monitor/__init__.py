@@ -20,6 +20,15 @@ from ._folder import (
     read_experiment,
 )
 from ._machine import GpuInfo, MachineProbe, MachineSnapshot, QueueLoad
+from ._pareto import (
+    ParetoFront,
+    ParetoPoint,
+    format_pareto,
+    pareto_figure,
+    pareto_from_records,
+    pareto_table,
+    read_pareto,
+)
 from ._record import EXPERIMENT_STATES, FINAL_STATES, ExperimentRecord, experiment_id
 from ._registry import REGISTRY_ENV, Registry, default_registry_path
 from .errors import (
@@ -50,6 +59,8 @@ __all__ = [
     "MachineProbe",
     "MachineSnapshot",
     "MleMonitorError",
+    "ParetoFront",
+    "ParetoPoint",
     "QueueLoad",
     "Registry",
     "RegistryError",
@@ -59,7 +70,12 @@ __all__ = [
     "default_registry_path",
     "experiment_id",
     "find_experiment_folders",
+    "format_pareto",
     "inspect_experiment",
+    "pareto_figure",
+    "pareto_from_records",
+    "pareto_table",
     "read_experiment",
+    "read_pareto",
     "run_monitor",
 ]
