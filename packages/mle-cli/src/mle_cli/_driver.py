@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._console import console
 from ._layout import ExperimentDir, write_json
-from ._plan import PlannedJob, plan_proposal_jobs
+from ._plan import PlannedJob
 from ._processing import run_processing, write_report
 from ._progress import Progress
 from ._registry import record
@@ -41,7 +41,7 @@ from .errors import JobsFailedError, MleCliError, UsageError
 
 if TYPE_CHECKING:
     from mle_scheduler import JsonlWriter, Queue, QueuedJob, QueueEvent
-    from mle_search import SearchLoop
+    from mle_search import SearchLoop, Trial
 
 __all__ = ["Driver", "cancel_experiment", "driver_pid", "spawn_detached"]
 
@@ -277,11 +277,22 @@ class Driver:
             self._in_strategy = False
         self._check_stop()
         for trial in trials:
-            jobs = plan_proposal_jobs(self.spec, trial.id, trial.params, trial.seeds)
+            jobs = self._trial_jobs(trial)
             write_job_configs(self.exp, self.spec, jobs)  # recorded before they run
             self._enqueue(jobs)
         if self.loop.exhausted:
             self.progress.total = self.loop.n_proposed * len(self.loop.seeds)
+
+    def _trial_jobs(self, trial: Trial) -> list[PlannedJob]:
+        """A trial's jobs (budget, parent's checkpoint and ``train_config.extra`` for a
+        multi-fidelity search); a parent run without a checkpoint is said once."""
+        from ._search import trial_jobs
+
+        assert self.loop is not None
+        jobs, warnings = trial_jobs(self.exp, self.spec, self.loop, trial)
+        for text in warnings:
+            self.progress.line(f"warning: {text}", force=True)
+        return jobs
 
     def _finished(self, qj: QueuedJob) -> None:
         from mle_scheduler import JobState
@@ -367,9 +378,9 @@ class Driver:
     def _start_search(self) -> None:
         """Restore the search from the hyper log and the job table; report the jobs of open
         trials that ended while no driver ran, follow or run the rest."""
-        from mle_search import Trial
+        from mle_search import FidelityStrategy, Trial
 
-        from ._search import hyper_log_path, read_hyper_log, search_loop
+        from ._search import hyper_log_path, planned_runs, read_hyper_log, search_loop
 
         loop = self.loop = search_loop(self.exp, self.spec)
         records = read_hyper_log(hyper_log_path(self.exp, self.search))
@@ -379,23 +390,22 @@ class Driver:
             if job.proposal is not None:
                 trials.setdefault(job.proposal, []).append(job)
         verdicts = {j.job_id: self._verdict(j) for js in trials.values() for j in js}
-        if self.retry_failed:  # a told trial with failed seeds is evaluated again
+        fidelity = isinstance(loop.strategy, FidelityStrategy)
+        if self.retry_failed and not fidelity:  # a told trial's failed seeds run again
+            # (not in a multi-fidelity search: its rungs were decided on those results)
             told -= {t for t, js in trials.items() if any(verdicts[j.job_id] == "run" for j in js)}
-        self.progress.total = (self.spec.budget or 0) * len(loop.seeds)
+        self.progress.total = planned_runs(loop)
         open_trials = []
         for tid, jobs in sorted(trials.items()):
             if tid in told:
                 self.progress.done += sum(verdicts[j.job_id] == "done" for j in jobs)
                 self.progress.failed += sum(verdicts[j.job_id] != "done" for j in jobs)
                 continue
-            have = {j.job_id for j in jobs}
-            planned = plan_proposal_jobs(self.spec, tid, jobs[0].params, loop.seeds)
-            missing = [j for j in planned if j.job_id not in have]  # a crash cut rows short
-            if missing:
-                write_job_configs(self.exp, self.spec, missing)
-                jobs.extend(missing)
-                verdicts.update(dict.fromkeys((j.job_id for j in missing), "run"))
-            open_trials.append(Trial(tid, jobs[0].params, tid // loop.batch_size, loop.seeds))
+            first = jobs[0]
+            batch = tid // loop.batch_size
+            open_trials.append(
+                Trial(tid, first.params, batch, loop.seeds, first.budget, first.parent)
+            )
         earlier = self.search.get("reload_from")
         loop.restore(
             [r for r in records if r.get("id") in told],
@@ -403,14 +413,25 @@ class Driver:
             earlier=read_hyper_log(Path(earlier)) if earlier else [],
         )
         for trial in open_trials:
+            have = {j.job_id for j in trials[trial.id]}
+            missing = [j for j in self._trial_jobs(trial) if j.job_id not in have]
+            if missing:  # a crash cut the trial's rows short: plan the rest now
+                write_job_configs(self.exp, self.spec, missing)
+                trials[trial.id].extend(missing)
+                verdicts.update(dict.fromkeys((j.job_id for j in missing), "run"))
             for job in trials[trial.id]:
                 self._resume_job(job, verdicts[job.job_id])
 
     def _end_search(self) -> None:
         """Record (and say, unless the budget was simply spent) why the search ended."""
         assert self.loop is not None
+        from mle_search import FidelityStrategy
+
         reason = self.loop.end_reason or "no trial left to run"
-        if " exhausted: " in reason:  # the space is used up: say so in the user's words
+        scheduled = isinstance(self.loop.strategy, FidelityStrategy) and self.loop.exhausted
+        if scheduled:  # its rungs / generations are its budget
+            reason = f"budget spent: {self.search.get('search_type')} ran its whole schedule"
+        elif " exhausted: " in reason:  # the space is used up: say so in the user's words
             reason = f"{self.search.get('search_type')} exhausted after {self.loop.n_told} trials"
         self.events.append({"search": "ended", "reason": reason, "trials": self.loop.n_told})
         if not reason.startswith("budget spent"):

@@ -25,6 +25,12 @@ class PlannedJob:
     fold: int | None = None
     proposal: int | None = None
     base_config: str | None = None
+    #: multi-fidelity trials: the budget it reaches, the trial it continues, its tags (rung,
+    #: worker, ...) and the original's ``train_config.extra`` its script reads
+    budget: float | None = None
+    parent: int | None = None
+    tags: dict[str, Any] | None = None
+    extra: dict[str, Any] | None = None
 
     def to_record(self) -> dict[str, Any]:
         return {k: v for k, v in dataclasses.asdict(self).items() if v is not None}
@@ -33,6 +39,7 @@ class PlannedJob:
     def from_record(cls, rec: dict[str, Any]) -> PlannedJob:
         """A row of the job table (KeyError / TypeError / ValueError when it is not one)."""
         opt = {k: rec[k] for k in ("fold", "proposal", "base_config") if rec.get(k) is not None}
+        budget, parent = rec.get("budget"), rec.get("parent")
         return cls(
             job_id=str(rec["job_id"]),
             config_id=str(rec["config_id"]),
@@ -42,6 +49,10 @@ class PlannedJob:
             fold=None if "fold" not in opt else int(opt["fold"]),
             proposal=None if "proposal" not in opt else int(opt["proposal"]),
             base_config=None if "base_config" not in opt else str(opt["base_config"]),
+            budget=None if budget is None else float(budget),
+            parent=None if parent is None else int(parent),
+            tags=None if rec.get("tags") is None else dict(rec["tags"]),
+            extra=None if rec.get("extra") is None else dict(rec["extra"]),
         )
 
 
@@ -77,33 +88,59 @@ def plan_static_jobs(spec: ExperimentSpec) -> list[PlannedJob]:
     return jobs
 
 
+def proposal_job_id(index: int, seed: int) -> str:
+    """The job id of seed ``seed`` of search trial ``index``."""
+    return f"p{index:04d}-s{seed}"
+
+
 def plan_proposal_jobs(
     spec: ExperimentSpec,
     index: int,
     params: dict[str, Any],
     seeds: tuple[int, ...] | list[int] | None = None,
+    *,
+    budget: float | None = None,
+    parent: int | None = None,
+    tags: dict[str, Any] | None = None,
+    extras: dict[int, dict[str, Any]] | None = None,
 ) -> list[PlannedJob]:
-    """The jobs (one per seed) that evaluate search trial (proposal) number ``index``."""
+    """The jobs (one per seed) that evaluate search trial (proposal) number ``index``.
+    A multi-fidelity trial passes its ``budget``, ``parent``, ``tags`` and, per seed, the
+    ``train_config.extra`` its script reads (each seed continues its own checkpoint, so the
+    seeds get a config each when their extras differ)."""
     config_id = f"p{index:04d}"
+    seeds = seeds_for(spec) if seeds is None else seeds
+    per_seed = extras is not None and len({repr(extras.get(s)) for s in seeds}) > 1
     return [
         PlannedJob(
-            job_id=f"{config_id}-s{seed}",
+            job_id=proposal_job_id(index, seed),
             config_id=config_id,
             seed=seed,
-            config_key=config_id,
+            config_key=proposal_job_id(index, seed) if per_seed else config_id,
             params=dict(params),
             proposal=index,
             base_config=str(spec.config_paths[0]),
+            budget=budget,
+            parent=parent,
+            tags=tags,
+            extra=None if extras is None else extras.get(seed),
         )
-        for seed in (seeds_for(spec) if seeds is None else seeds)
+        for seed in seeds
     ]
 
 
 def config_updates(job: PlannedJob, spec: ExperimentSpec) -> dict[str, Any]:
-    """Dotted-key updates that turn the base training config into this job's config."""
+    """Dotted-key updates that turn the base training config into this job's config. A
+    multi-fidelity job also gets ``train_config.extra`` and its ``train_config`` values again
+    under ``train_config.params`` (where the original toolbox put them for these searches)."""
     updates: dict[str, Any] = {}
     if job.proposal is not None:
         updates.update(job.params)
+    if job.extra is not None:
+        updates["train_config.extra"] = dict(job.extra)
+        for key, value in job.params.items():
+            if key.startswith("train_config."):
+                updates["train_config.params." + key.removeprefix("train_config.")] = value
     if job.fold is not None:
         updates["train_config.fold_id"] = job.fold
         updates["train_config.num_folds"] = spec.num_folds

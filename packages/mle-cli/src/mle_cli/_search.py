@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 from mle_config import layout as names
 
 from ._layout import ExperimentDir
-from ._plan import seeds_for
+from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
 from ._spec import ExperimentSpec
 
 if TYPE_CHECKING:
-    from mle_search import SearchLoop, Strategy
+    from mle_search import SearchLoop, Strategy, Trial
 
 
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
@@ -26,6 +26,8 @@ def build_strategy(search: dict[str, Any]) -> Strategy:
 
     stype = str(search["search_type"])
     options = dict(search.get(f"{stype}_config") or {})  # smbo_config, optuna_config, ...
+    if stype == "pbt" and "num_generations" not in options:  # the original: one per batch
+        options["num_generations"] = int(search.get("num_search_batches") or 1)
     return make_strategy(
         stype,
         Space.from_config(search["params_to_search"]),
@@ -60,16 +62,32 @@ def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Pat
 def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
     """The mle-search loop of the experiment's search: its strategy, budget, seeds and hyper
     log (not yet restored: see :meth:`SearchLoop.restore`)."""
-    from mle_search import HyperLog, SearchLoop
+    from mle_search import FidelityStrategy, HyperLog, SearchLoop
 
     search = dict(spec.search or {})
+    strategy = build_strategy(search)
+    budget: int | None = spec.budget
+    batch_size = max(1, int(search.get("num_iter_per_batch") or 1))
+    if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
+        # the schedule (rungs, generations) is the budget; a whole rung may be open at once,
+        # and PBT's batches are its generations
+        budget = None
+        batch_size = int(getattr(strategy, "num_workers", strategy.planned_trials))
+    lineage = getattr(strategy, "lineage", None)  # PBT: the checkpoints a trial descends from
+
+    def annotate(trial: Trial) -> dict[str, Any]:
+        fields: dict[str, Any] = {"config_id": f"p{trial.id:04d}"}
+        if lineage is not None:
+            fields["lineage"] = lineage(trial.id)
+        return fields
+
     return SearchLoop(
-        build_strategy(search),
-        budget=spec.budget,
+        strategy,
+        budget=budget,
         seeds=seeds_for(spec),
-        batch_size=max(1, int(search.get("num_iter_per_batch") or 1)),
+        batch_size=batch_size,
         log=HyperLog(hyper_log_path(exp, search)),
-        annotate=lambda trial: {"config_id": f"p{trial.id:04d}"},
+        annotate=annotate,
         aggregate=str(search.get("aggregate_seeds") or "mean"),
         background=None,  # a slow strategy proposes on a worker thread while jobs run
     )
@@ -85,3 +103,65 @@ def read_hyper_log(path: Path) -> list[dict[str, Any]]:
         tid = rec.get("id")
         by_id[tid if isinstance(tid, int) else f"line{i}"] = dict(rec)
     return list(by_id.values())
+
+
+def planned_runs(loop: SearchLoop) -> int:
+    """Runs the whole search makes when nothing fails (for the progress bar)."""
+    from mle_search import FidelityStrategy
+
+    strategy = loop.strategy
+    trials = loop.budget
+    if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
+        trials = strategy.planned_trials
+    return (trials or 0) * len(loop.seeds)
+
+
+def last_checkpoint(run_dir: Path, seed: int) -> str | None:
+    """The path of the last checkpoint a run saved (``models/seed_<seed>/``, as the logger
+    writes it: its ``checkpoints.json`` names the file), or None when it saved none."""
+    import json
+
+    folder = run_dir / "models" / f"seed_{seed}"
+    try:
+        index = json.loads((folder / "checkpoints.json").read_text())
+        path = folder / str(index["last"]["file"])
+    except (OSError, ValueError, KeyError, TypeError):
+        found = sorted(run_dir.glob("models/*/last.np[yz]"))
+        return str(found[0].resolve()) if found else None
+    return str(path.resolve()) if path.is_file() else None
+
+
+def trial_jobs(
+    exp: ExperimentDir, spec: ExperimentSpec, loop: SearchLoop, trial: Trial
+) -> tuple[list[PlannedJob], list[str]]:
+    """The jobs of a search trial, and warnings. A multi-fidelity trial's jobs get its budget,
+    parent and tags, and each seed the original's ``train_config.extra`` (its budget keys
+    and, continuing a parent, the checkpoint that seed of the parent saved)."""
+    from mle_search import FidelityStrategy
+
+    strategy = loop.strategy
+    if not isinstance(strategy, FidelityStrategy):
+        return plan_proposal_jobs(spec, trial.id, trial.params, trial.seeds), []
+    extras, warnings = {}, []
+    for seed in trial.seeds:
+        ckpt = None
+        if trial.parent is not None:
+            parent_run = proposal_job_id(trial.parent, seed)
+            ckpt = last_checkpoint(exp.run_dir(parent_run), seed)
+            if ckpt is None:
+                warnings.append(
+                    f"trial {trial.id} continues {parent_run}, which saved no checkpoint "
+                    "(log the model with save=True): this run starts from scratch"
+                )
+        extras[seed] = strategy.script_extra(trial.id, checkpoint=ckpt)
+    jobs = plan_proposal_jobs(
+        spec,
+        trial.id,
+        trial.params,
+        trial.seeds,
+        budget=trial.budget,
+        parent=trial.parent,
+        tags=loop.tags(trial.id) or None,
+        extras=extras,
+    )
+    return jobs, warnings
