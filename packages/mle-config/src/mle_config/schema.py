@@ -8,6 +8,7 @@ where the key path is the one the user wrote.
 from __future__ import annotations
 
 import difflib
+import itertools
 import math
 import os
 import re
@@ -263,6 +264,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "random_seed": Key(INT, "an integer", default=0),
         "params_to_search": Key(DICT, "a mapping of real / integer / categorical", required=True),
         "smbo_config": Key(DICT, "a mapping"),
+        "random_config": Key(DICT, "a mapping"),
         "coordinate_config": Key(DICT, "a mapping"),
         "optuna_config": Key(DICT, "a mapping"),
     },
@@ -275,10 +277,30 @@ SECTIONS: dict[str, dict[str, Key]] = {
 }
 SECTIONS["post_processing_args"] = SECTIONS["pre_processing_args"]
 
+
+def _refine_after(v: Any) -> str | None:
+    counts = list(v) if isinstance(v, (list, tuple)) else [v]
+    if (
+        not counts
+        or not all(_is_int(c) and c >= 1 for c in counts)
+        or any(b <= a for a, b in itertools.pairwise(counts))
+    ):
+        return "an integer >= 1 or an increasing list of integers >= 1"
+    return None
+
+
+#: the original mle-hyperopt's search-space refinement (random and smbo searches); absent: none
+REFINE_KEYS: dict[str, Key] = {
+    "refine_after": Key(
+        (int, list, tuple), "an integer >= 1 or an increasing list of them", check=_refine_after
+    ),
+    "refine_top_k": Key(INT, "an integer >= 2", check=_min(2)),
+}
 SMBO_KEYS: dict[str, Key] = {
     "base_estimator": Key(STR, "an estimator", default="GP", choices=BASE_ESTIMATORS),
     "acq_function": Key(STR, "an acquisition function", default="gp_hedge", choices=ACQ_FUNCTIONS),
     "n_initial_points": Key(INT, "an integer >= 1", default=10, check=_min(1)),
+    **REFINE_KEYS,
 }
 OPTUNA_KEYS: dict[str, Key] = {
     "sampler": Key(STR, "an Optuna sampler", default="tpe", choices=OPTUNA_SAMPLERS),
@@ -553,6 +575,10 @@ def _check_search(problems: _Problems, search: dict[str, Any]) -> None:
         search["smbo_config"] = _check_section(
             problems, (*path, "smbo_config"), search.get("smbo_config", {}), SMBO_KEYS
         )
+    if "random_config" in search:
+        search["random_config"] = _check_section(
+            problems, (*path, "random_config"), search["random_config"], REFINE_KEYS
+        )
     if "optuna_config" in search or stype == "optuna":
         search["optuna_config"] = _check_section(
             problems, (*path, "optuna_config"), search.get("optuna_config", {}), OPTUNA_KEYS
@@ -626,7 +652,7 @@ def _plugin_options(problems: _Problems, raw_search: dict[str, Any]) -> set[str]
         stype = key[: -len("_config")]
         if key in SECTIONS["param_search_args"]:
             continue
-        if stype in ("grid", "random"):
+        if stype == "grid":
             if isinstance(value, dict) and value:
                 first = next(iter(value))
                 problems.add(

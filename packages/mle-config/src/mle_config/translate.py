@@ -30,7 +30,8 @@ Translation table (as written -> canonical; ``P`` is ``param_search_args``):
 - ``P.search_resources.max_running_jobs`` -> ``meta_job_args.max_running_jobs``
 - ``P.search_resources.random_seeds`` -> ``P.random_seeds``
 - ``P.search_config.search_type: Grid / Random / SMBO / Coordinate`` -> ``P.search_type:``
-  the lower-case name
+  the lower-case name; ``Hyperband / Halving / SuccessiveHalving / PBT`` -> ``hyperband /
+  successive_halving / pbt``
 - ``P.search_config.search_params`` -> ``P.params_to_search``
 - ``P.search_config.smbo_config`` -> ``P.smbo_config``
 - ``P.search_config.search_config`` -> ``P.<search_type>_config`` (``metric_to_model`` ->
@@ -81,15 +82,22 @@ KeyPath = tuple[str, ...]
 
 #: search types of the original that other issues bring, lower-cased -> why refused
 REFUSED_SEARCH_TYPES: dict[str, str] = {
-    "hyperband": "arrives with issue 11 (multi-fidelity and population-based search)",
-    "halving": "arrives with issue 11 (multi-fidelity and population-based search)",
-    "successivehalving": "arrives with issue 11 (multi-fidelity and population-based search)",
-    "successive-halving": "arrives with issue 11 (multi-fidelity and population-based search)",
-    "pbt": "arrives with issue 11 (multi-fidelity and population-based search)",
-    # in mle-search already, but `mle run` cannot yet pass budgets, checkpoints and prunes
-    "successive_halving": "arrives in mle run with issue 11 (multi-fidelity search)",
+    # in mle-search already, but `mle run` does not drive its asynchronous promotions yet
     "asha": "arrives in mle run with issue 11 (multi-fidelity search)",
 }
+#: the original's spellings of the multi-fidelity searches, lower-cased -> canonical
+_SEARCH_ALIASES = {
+    "hyperband": "hyperband",
+    "halving": "successive_halving",
+    "successivehalving": "successive_halving",
+    "successive-halving": "successive_halving",
+    "successive_halving": "successive_halving",
+    "pbt": "pbt",
+}
+_PBT_JOB = (
+    "was the v0.3.0-v0.3.3 PBT job type; write "
+    "param_search_args.search_config.search_type: PBT instead"
+)
 #: what a multi-objective search runs with (mle_search: strategies that search several
 #: objectives; optuna's samplers mle_search.MULTI_OBJECTIVE_SAMPLERS)
 MULTI_OBJECTIVE_TYPES = ("grid", "random", "optuna")
@@ -243,8 +251,7 @@ class _Translator:
             if not pbt_job:  # otherwise the job type's line says it already
                 self.refuse(
                     ("pbt_args",),
-                    "expected no PBT settings here, found pbt_args "
-                    f"(PBT {REFUSED_SEARCH_TYPES['pbt']})",
+                    f"expected no PBT settings here, found pbt_args (PBT {_PBT_JOB})",
                 )
         search = d.get("param_search_args")
         if isinstance(search, dict):
@@ -274,7 +281,7 @@ class _Translator:
             self.refuse(
                 self.written((*path, "job_type")),
                 "expected a job type available here, found 'population-based-training', which "
-                f"{REFUSED_SEARCH_TYPES['pbt']}",
+                f"{_PBT_JOB}",
             )
         base = meta.get("base_train_config")
         if isinstance(base, list):
@@ -445,9 +452,10 @@ class _Translator:
             )
             s.pop("search_type")
             return None
-        if lower in _BUILTIN_SEARCH and stype != lower:
-            s["search_type"] = lower
-            self.value_note(where, stype, ("param_search_args", "search_type"), lower)
+        canonical = _SEARCH_ALIASES.get(lower) or (lower if lower in _BUILTIN_SEARCH else None)
+        if canonical is not None and stype != canonical:
+            s["search_type"] = canonical
+            self.value_note(where, stype, ("param_search_args", "search_type"), canonical)
         return str(s["search_type"])
 
     def nested_options(
