@@ -43,6 +43,8 @@ if TYPE_CHECKING:
     from mle_scheduler import JsonlWriter, Queue, QueuedJob, QueueEvent
     from mle_search import SearchLoop, Trial
 
+    from ._pruning import PruneWatcher
+
 __all__ = ["Driver", "cancel_experiment", "driver_pid", "spawn_detached"]
 
 EXIT_INTERRUPTED = 130
@@ -76,6 +78,7 @@ class Driver:
         self._log_event = _event_log(self.events)
         self.queue: Queue | None = None
         self.loop: SearchLoop | None = None
+        self.pruning: PruneWatcher | None = None  # stops running jobs (ASHA, median)
         self.todo: deque[PlannedJob] = deque()  # planned, not yet handed to the queue
         self.open: dict[str, PlannedJob] = {}  # in the queue, not final
         self.running: set[str] = set()
@@ -117,6 +120,8 @@ class Driver:
                 self.progress.close()
                 if self.loop is not None:
                     self.loop.close()  # its worker thread, if it has one
+                if self.pruning is not None:
+                    self.pruning.close()
                 if self.queue is not None:
                     self.queue.close()
                 self.events.close()
@@ -213,6 +218,8 @@ class Driver:
             state = self.queue.final_state(job.job_id)
             if state is None:
                 return "open"
+            if state is JobState.PRUNED:
+                return "pruned"
             done, failed = state is JobState.DONE, state in (JobState.FAILED, JobState.TIMEOUT)
         else:  # not in the queue: a job of mle-cli 0.1, judged as `mle status` judges it
             if self._v0 is None:
@@ -250,6 +257,8 @@ class Driver:
                 break
             for qj in finished:
                 self._finished(qj)
+            if self.pruning is not None:
+                self.pruning.step(list(self.running))
             self.events.flush()
             waiting = queue.unfinished - len(self.running) + len(self.todo)
             self.progress.update(len(self.running), waiting)
@@ -297,6 +306,11 @@ class Driver:
     def _finished(self, qj: QueuedJob) -> None:
         from mle_scheduler import JobState
 
+        if self.pruning is not None:
+            self.pruning.finish(qj.key)  # reads self.open: before the pop
+        if qj.state is JobState.PRUNED:
+            self._pruned(self.open.pop(qj.key))
+            return
         job, res = self.open.pop(qj.key), qj.result
         why = None
         if qj.state is not JobState.DONE:
@@ -312,6 +326,21 @@ class Driver:
         tail = qj.stderr_tail(12) if res is not None and res.exit_code else ""
         if tail:
             self.progress.line("    " + tail.replace("\n", "\n    "), force=True)
+
+    def _pruned(self, job: PlannedJob, resumed: bool = False) -> None:
+        """A pruned run counts with its last value, at the step it reached (not a failure)."""
+        got = self.pruning.outcome(job.job_id) if self.pruning is not None else None
+        step, value = got if got is not None else (None, None)
+        if self.loop is not None and job.proposal is not None:
+            if step is None:
+                self.loop.report(job.proposal, job.seed, None, reason="pruned (no decision found)")
+            else:
+                self.loop.report(job.proposal, job.seed, value, pruned_at=step)
+        if resumed:
+            self.progress.done += 1
+        else:
+            at = f" at step {step:g}" if step is not None else ""
+            self.progress.job_finished(job.job_id, True, f"(pruned{at})")
 
     def _judge(self, job: PlannedJob, why: str | None) -> str | None:
         """A search job's score goes to its trial; a run that exited 0 without a score fails
@@ -370,6 +399,8 @@ class Driver:
             self.open[job.job_id] = job
         elif verdict == "run":
             self.todo.append(job)
+        elif verdict == "pruned":
+            self._pruned(job, resumed=True)
         elif self._judge(job, None if verdict == "done" else verdict) is None:
             self.progress.done += 1
         else:
@@ -412,6 +443,7 @@ class Driver:
             open_trials,
             earlier=read_hyper_log(Path(earlier)) if earlier else [],
         )
+        self._watch_pruning()  # before the open trials: resumed prunes find their decisions
         for trial in open_trials:
             have = {j.job_id for j in trials[trial.id]}
             missing = [j for j in self._trial_jobs(trial) if j.job_id not in have]
@@ -421,6 +453,21 @@ class Driver:
                 verdicts.update(dict.fromkeys((j.job_id for j in missing), "run"))
             for job in trials[trial.id]:
                 self._resume_job(job, verdicts[job.job_id])
+
+    def _watch_pruning(self) -> None:
+        """Follow running jobs' journals when the search prunes (``pruner:`` or ASHA)."""
+        from mle_logger import journal_path, log_path
+
+        from ._pruning import prune_watcher
+
+        assert self.queue is not None and self.loop is not None
+        self.pruning = prune_watcher(
+            self.exp.root,
+            self.search,
+            self.queue,
+            self.loop,
+            lambda key: journal_path(log_path(self.exp.run_dir(key), self.open[key].seed)),
+        )
 
     def _end_search(self) -> None:
         """Record (and say, unless the budget was simply spent) why the search ended."""
@@ -450,7 +497,11 @@ class Driver:
                 b = doc["best"]
                 params, metric = fmt_params(b["params"]), doc.get("metric")
                 console.print(f"best: {b['config_id']} {params} {metric}={b['score_mean']:.6g}")
-        failed = [f"{j['job_id']}:{j['state']}" for j in doc["jobs"] if j["state"] != "done"]
+        failed = [
+            f"{j['job_id']}:{j['state']}"
+            for j in doc["jobs"]
+            if j["state"] not in ("done", "pruned")
+        ]
         if self.post_failed:
             raise JobsFailedError(self.post_failed)
         if failed:
