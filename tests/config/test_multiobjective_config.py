@@ -154,3 +154,13 @@ def test_an_unknown_nevergrad_option_is_refused(tmp_path: Path) -> None:
     text = _yaml("  eval_score_type: loss\n", "nevergrad", "  nevergrad_config: {optimiser: x}\n")
     (line,) = _problems(tmp_path, text)
     assert "param_search_args.nevergrad_config.optimiser: expected one of optimizer" in line
+
+
+def test_a_pruner_loads_with_one_objective_and_is_refused_with_several(tmp_path: Path) -> None:
+    pruner = "  pruner: {type: asha, max_resource: 9}\n"
+    search = _search(tmp_path, _yaml("  eval_score_type: loss\n", extra=pruner))
+    assert search["pruner"]["metric"] == "loss" and search["pruner"]["reduction_factor"] == 3
+    (line,) = _problems(tmp_path, _yaml("  eval_score_type: [a, b]\n", extra=pruner))
+    assert "param_search_args.pruner: expected no pruner in a search of several objectives" in line
+    (line,) = _problems(tmp_path, _yaml("  eval_score_type: loss\n", extra="  pruner: {}\n"))
+    assert "param_search_args.pruner.type: expected one of asha, median" in line

@@ -256,6 +256,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "eval_score_type": Key(STR, "the name of a logged stat", required=True),
         "eval_metrics": Key(LIST, "a list of logged stats", check=_metrics),
         "objectives": Key(DICT, "a mapping of metric names to maximize", check=_objectives),
+        "pruner": Key(DICT, "a mapping: type (asha or median), metric, time_key, ..."),
         "aggregate_seeds": Key(STR, "a seed aggregation", choices=AGGREGATE_SEEDS),
         "num_search_batches": Key(INT, "an integer >= 1", default=1, check=_min(1)),
         "num_iter_per_batch": Key(INT, "an integer >= 1", default=1, check=_min(1)),
@@ -594,6 +595,14 @@ def _check_search(problems: _Problems, search: dict[str, Any]) -> None:
             f"expected eval_score_type {search.get('eval_score_type')!r} among the metrics, "
             f"found {metrics}",
         )
+    if "pruner" in search:
+        from .pruning import check_pruner
+
+        search["pruner"], found = check_pruner(
+            search["pruner"], eval_score_type=search.get("eval_score_type")
+        )
+        for sub, message in found:
+            problems.add((*path, "pruner", *sub), message)
     _check_objectives(problems, search)
     seeds = search.get("random_seeds")
     if isinstance(seeds, list) and len(seeds) != search.get("num_evals_per_iter"):
@@ -633,6 +642,12 @@ def _check_objectives(problems: _Problems, search: dict[str, Any]) -> None:
             (*path, "objectives"),
             f"expected one objective for search_type {stype!r} (several run with {hint}), "
             f"found {len(objectives)}: {names}",
+        )
+    elif "pruner" in search:
+        problems.add(
+            (*path, "pruner"),
+            f"expected no pruner in a search of several objectives (a pruner ranks runs by one "
+            f"metric), found one with {len(objectives)} objectives: {names}",
         )
     elif stype == "optuna" and sampler not in MULTI_OBJECTIVE_SAMPLERS:
         problems.add(
