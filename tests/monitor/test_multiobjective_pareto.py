@@ -13,6 +13,7 @@ from mle_monitor import (
     format_pareto,
     pareto_figure,
     pareto_from_records,
+    pareto_json,
     pareto_table,
     read_pareto,
 )
@@ -78,6 +79,14 @@ def test_read_pareto_reads_the_folder_of_a_multi_objective_search(tmp_path: Path
     assert isinstance(front, ParetoFront) and len(front.points) == 6
     assert {p.trial_id for p in front.front} == {ev.trial_id for ev in loop.pareto_front()}
     assert front.front[0].values == (1.0, 1.5)  # mean over the two seeds, per objective
+    doc = pareto_json(front)
+    assert doc["objectives"] == [
+        {"name": "acc", "direction": "max"},
+        {"name": "cost", "direction": "min"},
+    ]
+    assert doc["front"][0]["values"] == {"acc": 1.0, "cost": 1.5}
+    assert doc["front"][0]["config_id"] == "p0005" and doc["n_scored"] == 6
+    json.dumps(doc, allow_nan=False)
     assert read_pareto(make_folder(tmp_path / "so", None)) is None
     assert read_pareto(tmp_path / "nowhere") is None
 

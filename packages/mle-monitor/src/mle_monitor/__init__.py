@@ -26,6 +26,7 @@ from ._pareto import (
     format_pareto,
     pareto_figure,
     pareto_from_records,
+    pareto_json,
     pareto_table,
     read_pareto,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "inspect_experiment",
     "pareto_figure",
     "pareto_from_records",
+    "pareto_json",
     "pareto_table",
     "read_experiment",
     "read_pareto",

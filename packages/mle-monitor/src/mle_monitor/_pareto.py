@@ -31,6 +31,7 @@ __all__ = [
     "format_pareto",
     "pareto_figure",
     "pareto_from_records",
+    "pareto_json",
     "pareto_section",
     "pareto_table",
     "read_pareto",
@@ -137,6 +138,29 @@ def read_pareto(folder: str | os.PathLike[str]) -> ParetoFront | None:
         return None
     name = hyper_log_name(str(search.get("hyperlog_fname") or HYPER_LOG))  # type: ignore[union-attr]
     return pareto_from_records(HyperLog(root / name).read(), objectives)
+
+
+def pareto_json(front: ParetoFront) -> dict[str, Any]:
+    """The front as plain data for ``results.json`` / ``mle results --json``: the objectives
+    with their directions, the front's trials (best first by the first objective) with their
+    values by objective name, and the counts."""
+    names = list(front.objectives)
+    return {
+        "objectives": [
+            {"name": n, "direction": "max" if m else "min"} for n, m in front.objectives.items()
+        ],
+        "front": [
+            {
+                "trial_id": p.trial_id,
+                "config_id": p.config_id,
+                "params": dict(p.params),
+                "values": dict(zip(names, p.values, strict=True)),
+            }
+            for p in front.front
+        ],
+        "n_scored": len(front.points),
+        "n_failed": front.n_failed,
+    }
 
 
 def _fmt(value: Any) -> str:
