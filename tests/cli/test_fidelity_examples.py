@@ -132,3 +132,20 @@ def test_pbt_copies_checkpoints_and_records_lineage(tmp_path: Path, exploit: str
             assert donor["worker"] == rec["worker"] and rec["params"] == donor["params"]
         _continues_checkpoint(project, exp, tid, parent)
     assert copies >= 1  # the worse of two workers copies the better one at least once
+
+
+def test_each_seed_continues_its_own_checkpoint(tmp_path: Path) -> None:
+    project = FidelityProject(tmp_path)
+    yaml_path = project.shrink(
+        "logreg_halving.yaml", num_arms=2, min_budget=1, resources={"num_seeds_per_eval": 2}
+    )
+    project.mle("run", yaml_path, "--quiet")
+    exp = project.experiment()
+    log = hyper_log(exp)
+    [top] = [t for t, r in log.items() if r["rung"] == 1]
+    assert log[top]["seeds"] == [0, 1]
+    for seed in (0, 1):  # a config per seed, naming that seed's checkpoint of the parent
+        extra = job_config(exp, top, seed)["train_config"]["extra"]
+        assert extra["sh_ckpt"] == str(checkpoint(exp, log[top]["parent"], seed).resolve())
+    assert (exp / "configs" / f"p{top:04d}-s1.json").is_file()
+    assert not (exp / "configs" / "p0000-s1.json").exists()  # seeds of a fresh arm share one
