@@ -7,7 +7,7 @@ one again. ``report_generation`` writes the report when the experiment ends.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ._driver import Driver
     from ._layout import ExperimentDir
 
-__all__ = ["run_processing", "write_report"]
+__all__ = ["results_and_report", "run_processing", "write_report"]
 
 
 def run_processing(driver: Driver, section: str) -> str | None:
@@ -57,3 +57,15 @@ def write_report(exp: ExperimentDir, out_dir: Path | None = None) -> str:
     with progress_bar("reading run logs") as update:
         paths = write(exp.root, out_dir or exp.report, progress=update)
     return paths.describe()
+
+
+def results_and_report(exp: ExperimentDir, report: bool) -> tuple[dict[str, Any], str | None]:
+    """The results document (``results.json``) and, when ``report``, the report written from
+    the same pass over the runs (each log read once); the second item says where, or None."""
+    from mle_monitor.report import DEFAULT_CURVES, build_report
+    from mle_monitor.results import collect_results
+
+    results = collect_results(exp.root, curves=DEFAULT_CURVES if report else 0)
+    if not report:
+        return results.document, None
+    return results.document, build_report(results, exp.report, exp.root).describe()

@@ -62,7 +62,8 @@ def configurations_section(ctx: ReportContext) -> Section:
 
 def comparison_section(ctx: ReportContext) -> Section | None:
     """Each configuration against the best: Welch's t and Mann-Whitney U, p-values, effect
-    sizes (Cohen's d; probability that a seed of the best beats one of it)."""
+    sizes (Cohen's d, positive when the best is better; the probability that a seed of the best
+    scores better than one of it)."""
     doc = ctx.doc
     if "ties" not in doc:
         return None
@@ -86,7 +87,7 @@ def comparison_section(ctx: ReportContext) -> Section | None:
         )
     if not rows:
         return None
-    header = ["config", "mean", "Welch t", "Welch p", "Cohen's d", "rank p", "P(best > it)"]
+    header = ["config", "mean", "Welch t", "Welch p", "Cohen's d", "rank p", "P(best better)"]
     note = (
         f"Best: {doc['ties']['best']}. Tests over seed scores, two-sided, alpha "
         f"{doc['ties']['alpha']:g}, no correction for the number of comparisons."

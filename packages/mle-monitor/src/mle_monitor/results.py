@@ -407,9 +407,14 @@ def mark_ties(
     alpha: float = DEFAULT_ALPHA,
 ) -> None:
     """Add ``tied_with_best`` (True, False, or None: too few scores to say) and ``vs_best``
-    (Welch's t and the Mann-Whitney U test against the best, p-values and effect sizes) to
-    every ranked configuration, and ``ties`` (alpha, rule, best, the tied ones) to ``doc``.
-    Nothing is added when the experiment has no direction (no ranking)."""
+    to every ranked configuration, and ``ties`` (alpha, rule, best, the tied ones) to ``doc``.
+    Nothing is added when the experiment has no direction (no ranking).
+
+    ``vs_best`` (None for the best): Welch's ``welch_t``, ``welch_df``, ``welch_p``, Cohen's
+    ``cohen_d`` (pooled std, ddof 1), Mann-Whitney's ``rank_u`` (the best's U) and ``rank_p``,
+    and ``rank_effect``, the probability that a seed of the best scores better than one of
+    this configuration (ties count half). ``welch_t`` and ``cohen_d`` are positive when the
+    best is better (whether the score is maximized or minimized)."""
     if doc.get("maximize") is None or not ranked:
         return
     best_id = ranked[0]["config_id"]
@@ -418,6 +423,7 @@ def mark_ties(
     }
     comparisons = compare_to_best(seeds, maximize=bool(doc["maximize"]), alpha=alpha, best=best_id)
     tied: list[str] = []
+    sign = 1.0 if doc["maximize"] else -1.0  # effects say how much better the best is
     for c, cmp in zip(ranked, comparisons, strict=True):
         c["tied_with_best"] = cmp.tied
         if cmp.is_best:
@@ -427,15 +433,21 @@ def mark_ties(
             tied.append(c["config_id"])
         w, r = cmp.welch, cmp.rank
         c["vs_best"] = {
-            "welch_t": None if w is None else _json_float(w.statistic),
+            "welch_t": None if w is None else _oriented(w.statistic, sign),
             "welch_df": None if w is None else _json_float(w.df),
             "welch_p": None if w is None else _json_float(w.p_value),
-            "cohen_d": None if w is None else _json_float(w.effect_size),
+            "cohen_d": None if w is None else _oriented(w.effect_size, sign),
             "rank_u": None if r is None else _json_float(r.statistic),
             "rank_p": None if r is None else _json_float(r.p_value),
-            "rank_effect": None if r is None else _json_float(r.effect_size),
+            "rank_effect": None
+            if r is None or r.effect_size is None
+            else _json_float(r.effect_size if sign > 0 else 1.0 - r.effect_size),
         }
     doc["ties"] = {"alpha": alpha, "rule": TIE_RULE, "best": best_id, "tied": tied}
+
+
+def _oriented(x: float | None, sign: float) -> float | None:
+    return None if x is None else _json_float(sign * x)
 
 
 def _json_float(x: float | None) -> float | None:
