@@ -13,23 +13,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import pytest
 import yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def _refused() -> bool:
-    from mle_config.translate import REFUSED_SEARCH_TYPES
-
-    return "hyperband" in REFUSED_SEARCH_TYPES
-
-
-#: mle-config refuses the original's Hyperband / SuccessiveHalving / PBT until request R1
-#: (/work/team/requests/H1a.md) lifts it in translate.py
-needs_translation = pytest.mark.skipif(
-    _refused(), reason="mle-config still refuses these search types (waits for request R1)"
-)
 
 
 class FidelityProject:

@@ -13,12 +13,9 @@ from fidelity_helpers import (
     checkpoint,
     hyper_log,
     job_config,
-    needs_translation,
     run_log,
     train_module,
 )
-
-pytestmark = needs_translation
 
 
 def _continues_checkpoint(project: FidelityProject, exp: Path, trial: int, parent: int) -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fidelity_helpers import FidelityProject, hyper_log, needs_translation, results
-
-pytestmark = needs_translation
+from fidelity_helpers import FidelityProject, hyper_log, results
 
 
 def test_results_show_budget_rung_and_promotion(tmp_path: Path) -> None:

@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fidelity_helpers import FidelityProject, hyper_log, job_config, needs_translation
-
-pytestmark = needs_translation
+from fidelity_helpers import FidelityProject, hyper_log, job_config
 
 HALVING = {"num_arms": 4, "min_budget": 1}
 PBT = {"num_workers": 2, "steps_until_ready": 1, "resources": {"num_search_batches": 3}}
