@@ -23,6 +23,7 @@ from .errors import (
 )
 from .experiment import Experiment, load_experiment, script_runner
 from .files import atomic_write_text
+from .folder import ExperimentFolder, new_experiment_root, newest_experiment
 from .layout import hyper_log_name
 from .loading import load_config
 from .overrides import apply_overrides, parse_override
@@ -38,6 +39,8 @@ from .schema import (
     SEARCH_TYPES,
     module_command_available,
 )
+from .spec import ExperimentSpec, check_backend, load_experiment_spec
+from .strict_json import json_safe, strict_dumps, write_json
 from .training import get_configs_ready, load_train_config, script_argv
 from .translate import Translation, extra_cmd_line_args
 from .userconfig import USER_CONFIG_TEMPLATE, read_user_config, user_config_path, write_user_config
@@ -62,6 +65,8 @@ __all__ = [
     "ConfigValidationError",
     "DurationError",
     "Experiment",
+    "ExperimentFolder",
+    "ExperimentSpec",
     "MleConfigError",
     "Translation",
     "__version__",
@@ -69,15 +74,20 @@ __all__ = [
     "atomic_write_text",
     "available_backends",
     "available_search_types",
+    "check_backend",
     "extra_cmd_line_args",
     "format_duration",
     "get_configs_ready",
     "hyper_log_name",
     "installed_plugins",
+    "json_safe",
     "load_config",
     "load_experiment",
+    "load_experiment_spec",
     "load_train_config",
     "module_command_available",
+    "new_experiment_root",
+    "newest_experiment",
     "normalize_time_per_job",
     "parse_duration",
     "parse_override",
@@ -85,6 +95,8 @@ __all__ = [
     "scheduler_time",
     "script_argv",
     "script_runner",
+    "strict_dumps",
     "user_config_path",
+    "write_json",
     "write_user_config",
 ]
