@@ -123,6 +123,14 @@ class ExperimentDetail:
             return 0.0 if left <= 0 and done else None
         return (now - self.first_event) / done * left
 
+    def summary(self) -> str:
+        """``3 done, 1 running (of 8 planned)``; a search that ended early says why."""
+        text = ", ".join(f"{n} {s}" for s, n in sorted(self.counts.items())) or "none"
+        if self.search_end and not self.search_end.startswith("budget spent"):
+            return f"{text} ({self.search_end})"
+        planned = self.record.jobs_total
+        return text if planned == len(self.jobs) else f"{text} (of {planned} planned)"
+
     def failures(self, n: int = 3) -> list[JobInfo]:
         """The last ``n`` jobs that failed, timed out or were lost (latest last)."""
         bad = [j for j in self.jobs if j.state in FAILED_STATES]
