@@ -17,7 +17,7 @@ from ._console import console, dumps
 from .errors import UsageError
 
 if TYPE_CHECKING:
-    from ._spec import ExperimentSpec
+    from mle_config import ExperimentSpec
 
 #: the original toolbox's ``-resource`` names -> our backends
 _RESOURCES = {"local": "local", "sge-cluster": "sge", "slurm-cluster": "slurm"}
@@ -118,8 +118,7 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
     """Print the job table and the generated job script; write and run nothing."""
     from ._layout import ExperimentDir
     from ._plan import plan_proposal_jobs, plan_static_jobs
-    from ._setup import SpecFactory, make_backend, marker_for
-    from ._spec import time_limit
+    from ._setup import SpecFactory, make_backend, time_limit
 
     if spec.is_search:
         from ._search import build_strategy
@@ -147,7 +146,7 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
         rows.append((job.job_id, job.config_id, job.seed, shown + _fold(job.fold)))
     console.table(("job", "config", "seed", "params"), rows, right="seed")
     if jobs:
-        make_specs = SpecFactory(ExperimentDir(root), marker_for(spec, python, Path.cwd(), []))
+        make_specs = SpecFactory(ExperimentDir(root), spec.to_record(python, Path.cwd(), []))
         specs = [make_specs(j) for j in jobs]
         backend = make_backend(spec.backend)
         backend.validate(specs)  # what would fail late (after the folder is made) fails now
@@ -158,18 +157,17 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
 
 
 def run(args: argparse.Namespace) -> int:
-    from mle_config import read_user_config
+    from mle_config import load_experiment_spec, read_user_config
     from mle_logger import write_reproducibility_record as write_record
 
     from ._layout import ExperimentDir, new_experiment_root, write_json
     from ._plan import plan_static_jobs
-    from ._setup import make_backend, marker_for, pick_python, resources_from, write_job_configs
-    from ._spec import load_spec
+    from ._setup import make_backend, pick_python, resources_from, write_job_configs
 
     argv: list[str] = args.argv
     cwd = Path.cwd()
     backend = args.backend or (_RESOURCES[args.resource_to_run] if args.resource_to_run else None)
-    spec = load_spec(
+    spec = load_experiment_spec(
         args.experiment,
         overrides=args.override,
         backend_override=backend,
@@ -192,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
     write_record(exp.repro, exp.git_diff, argv, cwd, purpose=args.purpose)
     if not spec.is_search:
         write_job_configs(exp, spec, plan_static_jobs(spec))
-    marker = marker_for(spec, python, cwd, argv)
+    marker = spec.to_record(python, cwd, argv)
     if earlier is not None:
         marker["search"]["reload_from"] = str(earlier)
         if not args.quiet:

@@ -13,13 +13,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ._layout import find_experiment
-    from ._spec import time_limit
-    from ._state import experiment_status
+    from ._setup import time_limit
+    from ._state import driver_pid, experiment_status
 
     exp = find_experiment(args.experiment_dir)
     marker = exp.read_marker()
-    status = experiment_status(exp)
-    views, pid = status.jobs, status.driver_pid
+    pid = driver_pid(exp)
+    status = experiment_status(exp, driver_runs=pid is not None)
     console.print(str(exp.root))
     driver = f"running (pid {pid})" if pid else "not running"
     console.print(f"{marker.get('job_type')} on {marker.get('backend')}; driver: {driver}")
@@ -27,15 +27,15 @@ def run(args: argparse.Namespace) -> int:
     console.print(f"jobs: {status.summary()}")
     rows = [
         (
-            v.job.job_id,
-            v.job.config_id,
-            v.job.seed,
-            v.state,
-            v.exit_code,
-            None if v.start is None or v.end is None else f"{v.end - v.start:.1f}s",
-            v.run_dir,
+            j.job_id,
+            j.config_id,
+            j.seed,
+            j.state,
+            j.exit_code,
+            None if j.start is None or j.end is None else f"{j.end - j.start:.1f}s",
+            j.run_dir,
         )
-        for v in views
+        for j in status.jobs
     ]
     header = ("job", "config", "seed", "state", "exit", "time", "run folder")
     console.table(header, rows, right="seed exit time")

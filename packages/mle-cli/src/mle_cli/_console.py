@@ -8,8 +8,6 @@ finishes its work.
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
@@ -33,20 +31,11 @@ def _rich(stderr: bool) -> RichConsole:
     return _Quiet(stderr=stderr, highlight=False, markup=False, emoji=False, soft_wrap=True)
 
 
-def finite(data: Any) -> Any:
-    """``data`` with every NaN / infinite float replaced by None (strict JSON has neither)."""
-    if isinstance(data, float):
-        return data if math.isfinite(data) else None
-    if isinstance(data, dict):
-        return {str(k): finite(v) for k, v in data.items()}
-    if isinstance(data, list | tuple):
-        return [finite(v) for v in data]
-    return data
-
-
 def dumps(data: Any, indent: int | None = 2) -> str:
-    """Strictly valid JSON (non-finite numbers become null; other objects their ``str``)."""
-    return json.dumps(finite(data), indent=indent, default=str, allow_nan=False)
+    """Strictly valid JSON (:func:`mle_config.strict_dumps`: NaN and infinities are null)."""
+    from mle_config import strict_dumps
+
+    return strict_dumps(data, indent)
 
 
 class Console:
@@ -95,4 +84,4 @@ class Console:
 
 console = Console()
 
-__all__ = ["Console", "console", "dumps", "finite"]
+__all__ = ["Console", "console", "dumps"]

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sys
-from dataclasses import asdict, fields
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._layout import ExperimentDir, write_json
+from mle_config import ExperimentSpec, write_json
+from mle_config import layout as names
+
+from ._layout import ExperimentDir
 from ._plan import PlannedJob, config_updates
-from ._spec import ExperimentSpec
-from ._state import STATUS_FILE
 from .errors import UsageError
 
 if TYPE_CHECKING:
@@ -43,29 +43,22 @@ def make_backend(name: str) -> Backend:
     return get_backend(name)
 
 
+def time_limit(job_args: dict[str, Any]) -> str:
+    """``single_job_args.time_per_job`` as understood (``30h 0m``), or ``no limit``."""
+    from mle_config import format_duration
+
+    seconds = resources_from(dict(job_args)).time_limit_seconds
+    return "no limit" if seconds is None else format_duration(seconds)
+
+
 def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> dict[str, Any]:
-    """The experiment record every later command (resume, status, results) reads."""
-    d = asdict(spec)
-    d.pop("raw", None)
-    for key in ("yaml_path", "train_script", "experiment_dir"):
-        d[key] = str(d[key])
-    d["config_paths"] = [str(p) for p in spec.config_paths]
-    d["python_executable"] = python
-    d["cwd"] = str(cwd)
-    d["command"] = argv
-    d["budget"] = spec.budget
-    d["created"] = datetime.now().isoformat(timespec="seconds")
-    d["format"] = 1
-    return d
+    """The experiment record every later command reads (:meth:`ExperimentSpec.to_record`)."""
+    return spec.to_record(python, cwd, argv)
 
 
 def spec_from_marker(marker: dict[str, Any]) -> ExperimentSpec:
-    """Rebuild the ExperimentSpec that ``mle run`` recorded (resume never re-reads the YAML)."""
-    kw = {f.name: marker[f.name] for f in fields(ExperimentSpec) if f.name in marker}
-    for key in ("yaml_path", "train_script", "experiment_dir"):
-        kw[key] = Path(kw[key])
-    kw["config_paths"] = [Path(p) for p in kw["config_paths"]]
-    return ExperimentSpec(**kw)
+    """The ExperimentSpec ``mle run`` recorded (resume never re-reads the YAML)."""
+    return ExperimentSpec.from_record(marker)
 
 
 def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
@@ -113,6 +106,9 @@ class SpecFactory:
         self.marker = marker
         self.job_args = dict(marker.get("job_args") or {})
         self.base_name = str(self.job_args.get("job_name") or marker.get("project_name") or "mle")
+        # cluster job names: <name>-<job key>-<folder token>, unique on the cluster, so a
+        # resumed queue finds a job its killed driver submitted without recording the id
+        self.token = hashlib.sha256(str(exp.root).encode()).hexdigest()[:6]
         self.python = str(marker.get("python_executable") or sys.executable)
 
     def __call__(self, job: PlannedJob) -> JobSpec:
@@ -153,6 +149,6 @@ class SpecFactory:
             stderr=None if err == out else run_dir / err,
             cwd=self.marker.get("cwd"),
             env={"MLE_EXPERIMENT_DIR": str(self.exp.root), "MLE_JOB_ID": key},
-            resources=resources_from(job_args, f"{self.base_name}-{key}"),
-            status_file=run_dir / STATUS_FILE,
+            resources=resources_from(job_args, f"{self.base_name}-{key}-{self.token}"),
+            status_file=run_dir / names.RUN_STATUS_FILE,
         )
