@@ -59,9 +59,9 @@ def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Pat
     return max(candidates)[2] if candidates else None
 
 
-def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
+def search_loop(exp: ExperimentDir | None, spec: ExperimentSpec) -> SearchLoop:
     """The mle-search loop of the experiment's search: its strategy, budget, seeds and hyper
-    log (not yet restored: see :meth:`SearchLoop.restore`)."""
+    log (not yet restored: see :meth:`SearchLoop.restore`; no hyper log without ``exp``)."""
     from mle_search import FidelityStrategy, HyperLog, SearchLoop
 
     search = dict(spec.search or {})
@@ -86,7 +86,7 @@ def search_loop(exp: ExperimentDir, spec: ExperimentSpec) -> SearchLoop:
         budget=budget,
         seeds=seeds_for(spec),
         batch_size=batch_size,
-        log=HyperLog(hyper_log_path(exp, search)),
+        log=None if exp is None else HyperLog(hyper_log_path(exp, search)),
         annotate=annotate,
         aggregate=str(search.get("aggregate_seeds") or "mean"),
         background=None,  # a slow strategy proposes on a worker thread while jobs run
@@ -165,3 +165,19 @@ def trial_jobs(
         extras=extras,
     )
     return jobs, warnings
+
+
+def preview(spec: ExperimentSpec, n: int = 5) -> tuple[str, list[PlannedJob]]:
+    """``mle run --dry-run``: a line on the search's size and the jobs of its first ``n``
+    trials (with their budget and ``train_config.extra`` for a multi-fidelity search)."""
+    loop = search_loop(None, spec)
+    trials = loop.propose(n * len(loop.seeds))  # n trials, if the strategy has them now
+    jobs = [j for t in trials for j in trial_jobs(ExperimentDir(Path(".")), spec, loop, t)[0]]
+    seeds, runs = len(loop.seeds), planned_runs(loop)
+    what = f"{runs // seeds} trials" if loop.budget is None else f"{loop.budget} proposals"
+    text = (
+        f"{spec.job_type} ({(spec.search or {}).get('search_type')}): {what} x {seeds} seeds "
+        f"= {runs} jobs on {spec.backend} (first {len(trials)} shown)"
+    )
+    loop.close()
+    return text, jobs

@@ -169,7 +169,7 @@ class _Halving(FidelityStrategy):
             "sh_num_add_iters": _count(added),
             "sh_counter": rung,
         }
-        if len(self.brackets) > 1:
+        if self.search_type == "hyperband":  # the original's Hyperband said which bracket
             extra["hb_counter"] = b
         if checkpoint is not None and trial.parent is not None:
             extra["sh_ckpt"] = checkpoint
