@@ -13,7 +13,9 @@ SECTIONS: list[tuple[float, str, str]] = [
     (0, "summary", "mle_monitor._report_builtin:summary_section"),
     (10, "configurations", "mle_monitor._report_builtin:configurations_section"),
     (20, "comparison", "mle_monitor._report_builtin:comparison_section"),
-    (30, "bad jobs", "mle_monitor._report_builtin:bad_jobs_section"),
+    (30, "bad jobs", "mle_monitor._sections_report:failures_section"),
     (40, "learning curves", "mle_monitor._report_builtin:learning_curves_section"),
     (50, "search", "mle_monitor._report_builtin:search_section"),
+    (55, "search analysis", "mle_monitor._sections_report:search_analysis_section"),
+    (60, "timeline", "mle_monitor._sections_report:timeline_section"),
 ]

@@ -18,8 +18,13 @@ DPI = 100
 
 def new_figure(width: float, height: float) -> Figure:
     """A figure drawn by Agg (never a GUI backend), whatever pyplot's backend is."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+    except ImportError as exc:
+        raise ImportError(
+            f'the report\'s figures need matplotlib ({exc}); pip install "mle-monitor[report]"'
+        ) from exc
 
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)

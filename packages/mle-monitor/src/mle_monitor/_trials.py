@@ -19,7 +19,10 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._folder import ExperimentDetail
 
 __all__ = [
     "BAD_STATES",
@@ -28,6 +31,7 @@ __all__ = [
     "config_points",
     "is_bad",
     "params_key",
+    "points_from_results",
     "scored_points",
     "trials_from_folder",
 ]
@@ -81,6 +85,7 @@ class ConfigPoint:
     n_scored: int
     n_jobs: int
     order: int
+    std: float | None = None  # of the seeds' scores (ddof 1; None below two)
 
     @property
     def key(self) -> str:
@@ -122,14 +127,47 @@ def config_points(trials: Iterable[Trial]) -> list[ConfigPoint]:
     for i, (cid, group) in enumerate(groups.items()):
         scores = [s for t in group if t.state == "done" and (s := _finite(t.score)) is not None]
         orders = [t.order for t in group if t.order is not None]
+        mean = math.fsum(scores) / len(scores) if scores else None
+        std = None
+        if mean is not None and len(scores) > 1:
+            std = math.sqrt(math.fsum((x - mean) ** 2 for x in scores) / (len(scores) - 1))
         out.append(
             ConfigPoint(
                 config_id=cid,
                 params=dict(group[0].params),
-                score=math.fsum(scores) / len(scores) if scores else None,
+                score=mean,
                 n_scored=len(scores),
                 n_jobs=len(group),
                 order=min(orders) if orders else i,
+                std=std,
+            )
+        )
+    out.sort(key=lambda p: p.order)
+    return out
+
+
+def points_from_results(doc: Mapping[str, Any]) -> list[ConfigPoint]:
+    """One point per configuration of a results document (``mle results --json``: its
+    ``configs`` with ``score_mean``, ``score_std``, ``n_runs`` and a search's ``proposal``),
+    in evaluation order."""
+    out = []
+    for i, c in enumerate(doc.get("configs") or []):
+        if not isinstance(c, Mapping) or not isinstance(c.get("config_id"), str):
+            continue
+        prop = c.get("proposal")
+        runs = c.get("n_runs")
+        failed = c.get("n_failed")
+        n_jobs = runs if isinstance(runs, int) else 0
+        n_bad = failed if isinstance(failed, int) else 0
+        out.append(
+            ConfigPoint(
+                config_id=c["config_id"],
+                params=dict(c.get("params") or {}),
+                score=_finite(c.get("score_mean")),
+                n_scored=max(0, n_jobs - n_bad),
+                n_jobs=n_jobs,
+                order=prop if isinstance(prop, int) and not isinstance(prop, bool) else i,
+                std=_finite(c.get("score_std")),
             )
         )
     out.sort(key=lambda p: p.order)
@@ -184,6 +222,7 @@ def trials_from_folder(
     folder: str | os.PathLike[str],
     results: Mapping[str, Any] | None = None,
     *,
+    detail: ExperimentDetail | None = None,
     stderr_lines: int = 12,
 ) -> list[Trial]:
     """Every job of an experiment folder as a :class:`Trial`.
@@ -193,13 +232,15 @@ def trials_from_folder(
     has one, else no scores. Start, end and host come from each run's status file (written
     by the job's own wrapper), the reason from the queue's last event or the hyper log, the
     stderr tail (``stderr_lines`` non-blank lines) only for jobs a failures section lists.
+    ``detail``: the folder's :func:`inspect_experiment` when the caller has it (not read again).
     Raises :class:`~mle_monitor.errors.ExperimentFolderError` for a folder that is not an
     experiment."""
     from mle_scheduler import read_status, tail
 
     from ._folder import EXPERIMENT_MARKER, RESULTS, RUN_STATUS_FILE, RUNS_DIR, inspect_experiment
 
-    detail = inspect_experiment(folder)
+    if detail is None:
+        detail = inspect_experiment(folder)
     root = detail.folder
     marker = _read_json(root / EXPERIMENT_MARKER) or {}
     doc = results if results is not None else (_read_json(root / RESULTS) or {})
