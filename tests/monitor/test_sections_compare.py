@@ -101,6 +101,7 @@ def test_written_comparison_is_self_contained(tmp_path: Path) -> None:
     assert "data:image/png;base64," in page
     assert not re.search(r"(src|href)=['\"](?!data:)", page)  # nothing fetched from elsewhere
     md = paths["markdown"].read_text(encoding="utf-8")
-    assert "![matched configurations](figures/compare.png)" in md
+    assert "![Matched configurations](figures/compare.png)" in md
+    assert verdict(cmp)[0].startswith("v2 against v1: 2 matched configurations")
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")
     assert "| configuration | v1 | v2 | v3 |" in md

@@ -32,9 +32,9 @@ def run(args: argparse.Namespace) -> int:
         write_comparison,
     )
     from mle_monitor._trials import trials_from_folder
+    from mle_monitor.results import collect_results
 
     from ._layout import open_experiment
-    from ._results import compute_results
     from .errors import ExperimentDirError
 
     if len(args.experiments) < 2:
@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     labels: list[str] = []
     for arg in args.experiments:
         exp = open_experiment(arg)
-        doc = compute_results(exp, metric=args.metric)
+        res = collect_results(exp.root, args.metric, alpha=args.alpha)
+        doc = res.document
         label = exp.root.name
         if label in labels:
             label = f"{label} ({len(labels) + 1})"
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         sides.append(
             ExperimentSide(
                 label=label,
-                trials=trials_from_folder(exp.root, doc),
+                trials=trials_from_folder(exp.root, doc, detail=res.detail),
                 metric=doc.get("metric"),
                 maximize=doc.get("maximize"),
                 folder=str(exp.root),

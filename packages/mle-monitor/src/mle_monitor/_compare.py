@@ -13,7 +13,6 @@ correction for the several comparisons is applied (each row is judged alone).
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 import os
@@ -27,6 +26,7 @@ from ._stats import DEFAULT_ALPHA, TestResult, welch_t_test
 from ._timeline import ComputeUsage, compute_usage, fmt_duration
 from ._trials import Trial, is_bad, params_key
 from .errors import StatsInputError
+from .report import Figure, Section, render_html, render_markdown
 
 __all__ = [
     "CompareCell",
@@ -38,6 +38,7 @@ __all__ = [
     "compare_html",
     "compare_markdown",
     "comparison_json",
+    "comparison_sections",
     "summary_rows",
     "table_rows",
     "verdict",
@@ -314,13 +315,13 @@ def table_rows(cmp: ExperimentComparison) -> tuple[list[str], list[list[str]]]:
 
 
 def verdict(cmp: ExperimentComparison) -> list[str]:
-    """One sentence per non-reference experiment: matched configurations, how many differ
-    and in which direction."""
+    """One sentence per non-reference experiment: the configurations it shares with the
+    reference (both scored), how many differ and in which direction."""
     out = []
     ref = cmp.sides[0].label
     better = "higher" if cmp.maximize else "lower"
     for i, side in enumerate(cmp.sides[1:], start=1):
-        cells = [r.cells[i] for r in cmp.matched]
+        cells = [r.cells[i] for r in cmp.rows if r.cells[0] is not None and r.cells[0].n]
         diffs = [c.diff for c in cells if c is not None and c.diff is not None]
         tested = [c for c in cells if c is not None and c.differs is not None]
         sig = [c for c in tested if c.differs]
@@ -337,54 +338,42 @@ def verdict(cmp: ExperimentComparison) -> list[str]:
     return out
 
 
-def compare_markdown(cmp: ExperimentComparison, figure_path: str | None = None) -> str:
-    """The comparison as Markdown (``figure_path``: where the figure's PNG was written,
-    relative to the Markdown file)."""
-    lines = [f"# Comparison: {' vs '.join(s.label for s in cmp.sides)}", ""]
-    lines += [f"- {v}" for v in verdict(cmp)]
-    for title, (header, rows) in (
-        ("Experiments", summary_rows(cmp)),
-        (f"Configurations ({cmp.metric})", table_rows(cmp)),
-    ):
-        lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |"]
-        lines += ["|" + "---|" * len(header)]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in rows]
-    if figure_path:
-        lines += ["", "## Figure", "", f"![matched configurations]({figure_path})"]
-    return "\n".join(lines) + "\n"
-
-
-_STYLE = (
-    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-    "text-align:left;font-size:13px}th{background:#f3f3f3}img{max-width:100%}"
-)
-
-
-def compare_html(cmp: ExperimentComparison, figure: bytes | None = None) -> str:
-    """The comparison as one self-contained HTML page (the figure inlined as a data URI)."""
-    e = html.escape
-    title = f"Comparison: {' vs '.join(s.label for s in cmp.sides)}"
-    parts = [
-        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{e(title)}</title>",
-        f"<style>{_STYLE}</style></head><body><h1>{e(title)}</h1><ul>",
-        *(f"<li>{e(v)}</li>" for v in verdict(cmp)),
-        "</ul>",
+def comparison_sections(cmp: ExperimentComparison) -> list[Section]:
+    """The comparison as report sections (:mod:`mle_monitor.report`): the verdict, one row
+    per experiment, one row per configuration, and the figure."""
+    lines = verdict(cmp)
+    items = "".join(f"<li>{html.escape(v)}</li>" for v in lines)
+    note = (
+        f"mean +- std over seeds (n: seeds with a score); in the other columns the difference "
+        f"to {cmp.sides[0].label} and Welch's two-sided p, * when p < {cmp.alpha:g}. "
+        "Configurations are matched by their parameters."
+    )
+    sections = [
+        Section("", "\n".join(f"- {v}" for v in lines), f"<ul>{items}</ul>"),
+        Section.table("Experiments", *summary_rows(cmp)),
+        Section.table(f"Configurations ({cmp.metric})", *table_rows(cmp), note=note),
     ]
-    for name, (header, rows) in (
-        ("Experiments", summary_rows(cmp)),
-        (f"Configurations ({cmp.metric})", table_rows(cmp)),
-    ):
-        parts.append(f"<h2>{e(name)}</h2><table><tr>")
-        parts.append("".join(f"<th>{e(h)}</th>" for h in header) + "</tr>")
-        parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows]
-        parts.append("</table>")
-    if figure:
-        data = base64.b64encode(figure).decode("ascii")
-        parts.append(
-            f"<h2>Figure</h2><img alt='matched configurations' src='data:image/png;base64,{data}'>"
-        )
-    return "\n".join([*parts, "</body></html>\n"])
+    png = compare_figure(cmp)
+    if png is not None:
+        figure = Figure("Matched configurations", "compare", png)
+        sections.append(Section("Figure", figures=[figure]))
+    return sections
+
+
+def _title(cmp: ExperimentComparison) -> str:
+    return f"Comparison: {' vs '.join(s.label for s in cmp.sides)}"
+
+
+def compare_markdown(cmp: ExperimentComparison) -> str:
+    """The comparison as Markdown (its figure linked as ``figures/compare.png``)."""
+    sections = comparison_sections(cmp)
+    names = {id(f): f.name for s in sections for f in s.figures}
+    return render_markdown(_title(cmp), sections, names)
+
+
+def compare_html(cmp: ExperimentComparison) -> str:
+    """The comparison as one self-contained HTML page (the figure inlined as a data URI)."""
+    return render_html(_title(cmp), comparison_sections(cmp))
 
 
 def comparison_json(cmp: ExperimentComparison) -> dict[str, Any]:
@@ -429,21 +418,20 @@ def comparison_json(cmp: ExperimentComparison) -> dict[str, Any]:
 
 def write_comparison(cmp: ExperimentComparison, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
     """Write ``compare.md``, ``compare.html`` (self-contained) and ``figures/compare.png``
-    (when something matched) under ``out_dir``; returns their paths by kind. (A report is
-    rewritten whole by the next run, so plain writes: nothing to recover from a torn one.)"""
+    (when something matched) under ``out_dir``; returns their paths by kind."""
+    from mle_config import atomic_write_text
+
     root = Path(out_dir)
     root.mkdir(parents=True, exist_ok=True)
-    figure = compare_figure(cmp)
+    sections = comparison_sections(cmp)
+    names = {id(f): f.name for s in sections for f in s.figures}
     paths: dict[str, Path] = {}
-    rel = None
-    if figure is not None:
-        fig_dir = root / "figures"
-        fig_dir.mkdir(exist_ok=True)
-        paths["figure"] = fig_dir / "compare.png"
-        paths["figure"].write_bytes(figure)
-        rel = "figures/compare.png"
+    for f in (f for s in sections for f in s.figures):
+        (root / "figures").mkdir(exist_ok=True)
+        paths["figure"] = root / "figures" / f"{f.name}.png"
+        paths["figure"].write_bytes(f.png)
     paths["markdown"] = root / "compare.md"
     paths["html"] = root / "compare.html"
-    paths["markdown"].write_text(compare_markdown(cmp, rel), encoding="utf-8")
-    paths["html"].write_text(compare_html(cmp, figure), encoding="utf-8")
+    atomic_write_text(paths["markdown"], render_markdown(_title(cmp), sections, names))
+    atomic_write_text(paths["html"], render_html(_title(cmp), sections))
     return paths
