@@ -164,3 +164,9 @@ def test_a_pruner_loads_with_one_objective_and_is_refused_with_several(tmp_path:
     assert "param_search_args.pruner: expected no pruner in a search of several objectives" in line
     (line,) = _problems(tmp_path, _yaml("  eval_score_type: loss\n", extra="  pruner: {}\n"))
     assert "param_search_args.pruner.type: expected one of asha, median" in line
+
+
+def test_refinement_is_refused_with_several_objectives(tmp_path: Path) -> None:
+    extra = "  random_config: {refine_after: 5}\n"
+    (line,) = _problems(tmp_path, _yaml("  eval_score_type: [a, b]\n", extra=extra))
+    assert "param_search_args.random_config.refine_after: expected no refine_after" in line

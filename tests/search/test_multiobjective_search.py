@@ -78,6 +78,11 @@ def test_single_objective_strategies_refuse_several_objectives_in_one_line(stype
     assert "\n" not in text and "found 2 (f1, f2)" in text and "nsgaii" in text
 
 
+def test_random_search_refuses_refinement_with_several_objectives() -> None:
+    with pytest.raises(SearchConfigError, match="expected no refine_after with 2 objectives"):
+        make_strategy("random", SPACE, maximize=TWO, refine_after=3)
+
+
 def test_a_flat_list_is_never_averaged_as_seeds_in_a_multi_objective_tell() -> None:
     strategy = make_strategy("random", SPACE, seed=0, maximize=TWO)
     (p,) = strategy.ask(1)

@@ -643,6 +643,15 @@ def _check_objectives(problems: _Problems, search: dict[str, Any]) -> None:
             f"expected one objective for search_type {stype!r} (several run with {hint}), "
             f"found {len(objectives)}: {names}",
         )
+    elif any(
+        isinstance(c := search.get(f"{t}_config"), dict) and c.get("refine_after") is not None
+        for t in ("random", "smbo")
+    ):
+        problems.add(
+            (*path, f"{stype}_config", "refine_after"),
+            f"expected no refine_after in a search of several objectives (a refinement keeps "
+            f"the top-k results by one score), found {len(objectives)} objectives: {names}",
+        )
     elif "pruner" in search:
         problems.add(
             (*path, "pruner"),

@@ -124,6 +124,11 @@ def make_strategy(
     if not isinstance(space, Space):
         space = Space.from_config(space)
     strategy = cls(space, seed=seed, maximize=maximize, **options)
+    if strategy.n_objectives > 1 and getattr(strategy, "refine_after", None) is not None:
+        raise SearchConfigError(
+            f"{search_type} search: expected no refine_after with {strategy.n_objectives} "
+            "objectives (a refinement keeps the top-k results by one score)"
+        )
     if history is not None:
         strategy.resume_from(history)
     return strategy
