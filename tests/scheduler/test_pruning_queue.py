@@ -17,9 +17,11 @@ class SlowCancel(FakeBackend):
     def __init__(self) -> None:
         super().__init__()
         self.cancelled: list[str] = []
+        self.calls = 0
 
     def _cancel(self, ids: list[str]) -> None:
         self.cancelled.extend(ids)
+        self.calls += 1
 
 
 def _spec(tmp: Path, name: str) -> JobSpec:
@@ -129,3 +131,16 @@ def test_pruned_is_refused_in_retry_on_and_cancel_takes_only_two_states(tmp_path
     q.submit(_spec(tmp_path, "a"), key="a")
     with pytest.raises(QueueError, match="expected state 'cancelled' or 'pruned', found 'done'"):
         q.cancel("a", state="done")
+
+
+def test_many_jobs_are_pruned_in_one_backend_call_each_with_its_message(tmp_path: Path) -> None:
+    backend = SlowCancel()
+    q = Queue(backend)
+    q.submit_many([_spec(tmp_path, k) for k in "abc"], keys=list("abc"))
+    why = {"a": "pruned at step 2", "b": "pruned at step 4"}
+    assert q.cancel(list(why), state="pruned", message=why) == ["a", "b"]
+    assert backend.cancelled == [q.job("a").job_id, q.job("b").job_id] and backend.calls == 1
+    for key in why:
+        backend.finish(q.job(key), exit_code=143)
+    got = {j.key: j.result.message for j in q.step() if j.result is not None}
+    assert got == why and q.job("c").state is JobState.RUNNING

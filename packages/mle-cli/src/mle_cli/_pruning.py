@@ -93,14 +93,15 @@ class PruneWatcher:
             if self.pruner.stopped(key) is not None:  # now, or before a restart
                 stop.append(key)
         self._journal()
+        why = {}
         for key in stop:
             self._asked.add(key)
             self._follow.pop(key, None)
             step, value = self.outcome(key) or (None, None)
             where = f"{self.time_key or 'row'} {step:g}" if step is not None else "start"
-            self.queue.cancel(
-                key, state="pruned", message=f"pruned at {where} ({self.metric}={value})"
-            )
+            why[key] = f"pruned at {where} ({self.metric}={value})"
+        if why:  # one backend call for all (one scancel / qdel)
+            self.queue.cancel(list(why), state="pruned", message=why)
         return stop
 
     def outcome(self, key: str) -> tuple[float, float | None] | None:

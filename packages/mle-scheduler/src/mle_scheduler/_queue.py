@@ -468,11 +468,12 @@ class Queue:
         keys: str | Iterable[str],
         *,
         state: JobState | str = JobState.CANCELLED,
-        message: str | None = None,
+        message: str | Mapping[str, str] | None = None,
     ) -> list[str]:
         """Stop some jobs without waiting; each becomes final as ``state``: ``cancelled`` or
         ``pruned`` (stopped early on purpose, e.g. by a pruner; not a failure), with
-        ``message`` (e.g. the step it reached), and is never retried. A job waiting for a slot
+        ``message`` (e.g. the step it reached; a mapping gives each key's own), and is never
+        retried. A job waiting for a slot
         is final at once; one the backend holds is cancelled there in one call for all and
         becomes final when the backend reports it ended (a later :meth:`step` returns it);
         one that had finished well by then stays ``done``. A :class:`JsonlStore` records the
@@ -487,16 +488,17 @@ class Queue:
             if job is None or job.final or key in self._stopping:
                 continue
             stopped.append(key)
+            text = message.get(key) if isinstance(message, Mapping) else message
             if key in self._pending:
                 self._pending.remove(key)
-                self._cancelled(job, message or "cancelled before it was submitted", what)
+                self._cancelled(job, text or "cancelled before it was submitted", what)
             elif key in self._orphans:
                 self._orphans.discard(key)
                 sent = signal_orphan(job.spec)
-                self._cancelled(job, message or ("cancelled" if sent else "not signalled"), what)
+                self._cancelled(job, text or ("cancelled" if sent else "not signalled"), what)
             elif job.job_id is not None:
-                self._stopping[key] = (what, message)
-                self._write(job, {"stopping": {"state": what.value, "message": message}})
+                self._stopping[key] = (what, text)
+                self._write(job, {"stopping": {"state": what.value, "message": text}})
                 ids.append(job.job_id)
         try:
             if ids:
