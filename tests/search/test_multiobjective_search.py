@@ -223,3 +223,18 @@ def test_optuna_multi_objective_samplers_run_and_resume(sampler: str, tmp_path: 
 def test_optuna_cmaes_refuses_several_objectives() -> None:
     with pytest.raises(SearchConfigError, match="optuna search: expected one objective"):
         make_strategy("optuna", SPACE, maximize=TWO, sampler="cmaes")
+
+
+def test_a_failed_seed_of_a_multi_objective_trial_can_be_run_again(tmp_path: Path) -> None:
+    path = tmp_path / "h.jsonl"
+    loop = SearchLoop(make_strategy("grid", SPACE, maximize=TWO), budget=1, seeds=2, log=path)
+    (trial,) = loop.propose(2)
+    loop.report(trial.id, 0, {"f1": 1.0, "f2": 2.0})
+    ev = loop.report(trial.id, 1, None, reason="exit code 3")
+    assert ev is not None and ev.status == "partial" and ev.values == (1.0, 2.0)
+    loop.reopen(trial.id)
+    ev = loop.report(trial.id, 1, [3.0, 4.0])
+    assert ev is not None and ev.status == "ok" and ev.values == (2.0, 3.0)
+    again = SearchLoop(make_strategy("grid", SPACE, maximize=TWO), budget=1, seeds=2, log=path)
+    again.restore()  # the last record of the trial counts
+    assert [e.values for e in again.history] == [(2.0, 3.0)] and again.done
