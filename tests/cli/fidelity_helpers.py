@@ -13,6 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 import yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -100,3 +101,17 @@ def train_module(project: FidelityProject) -> ModuleType:
 def results(project: FidelityProject, exp: Path) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(project.mle("results", str(exp), "--json").stdout)
     return doc
+
+
+def assert_continues(project: FidelityProject, exp: Path, trial: int, parent: int) -> None:
+    """The trial's first epoch is the example's training step applied to the parent's saved
+    weights (bit for bit), and its epochs count on from the parent's."""
+    before = int(hyper_log(exp)[parent]["budget"])
+    lrate = job_config(exp, trial)["train_config"]["params"]["lrate"]
+    weights = np.load(checkpoint(exp, parent))
+    _, expected_loss, _ = next(train_module(project).train(weights, lrate, 1, 0, before))
+    log = run_log(exp, trial)
+    assert log.time.num_epochs[0] == before + 1
+    assert log.stats.val_loss[0] == expected_loss
+    fresh = next(train_module(project).train(np.zeros_like(weights), lrate, 1, 0, 0))
+    assert fresh[1] != expected_loss  # from scratch it would differ

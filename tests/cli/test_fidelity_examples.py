@@ -6,30 +6,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 from fidelity_helpers import (
     FidelityProject,
+    assert_continues,
     checkpoint,
     hyper_log,
     job_config,
     run_log,
-    train_module,
 )
-
-
-def _continues_checkpoint(project: FidelityProject, exp: Path, trial: int, parent: int) -> None:
-    """The trial's first epoch is the example's training step applied to the parent's saved
-    weights (bit for bit), and its epochs count on from the parent's."""
-    before = int(hyper_log(exp)[parent]["budget"])
-    lrate = job_config(exp, trial)["train_config"]["params"]["lrate"]
-    weights = np.load(checkpoint(exp, parent))
-    _, expected_loss, _ = next(train_module(project).train(weights, lrate, 1, 0, before))
-    log = run_log(exp, trial)
-    assert log.time.num_epochs[0] == before + 1
-    assert log.stats.val_loss[0] == expected_loss
-    fresh = next(train_module(project).train(np.zeros_like(weights), lrate, 1, 0, 0))
-    assert fresh[1] != expected_loss  # from scratch it would differ
 
 
 def test_successive_halving_promotes_the_best_and_continues_their_checkpoints(
@@ -65,7 +50,7 @@ def test_successive_halving_promotes_the_best_and_continues_their_checkpoints(
                 == config["lrate"]
                 == log[tid]["params"]["train_config.lrate"]
             )
-            _continues_checkpoint(project, exp, tid, parent)
+            assert_continues(project, exp, tid, parent)
     first = job_config(exp, by_rung[0][0])["train_config"]["extra"]
     assert first == {"sh_num_total_iters": 1, "sh_num_add_iters": 1, "sh_counter": 0}
 
@@ -83,7 +68,7 @@ def test_hyperband_runs_every_bracket_with_its_budgets(tmp_path: Path) -> None:
     extra = job_config(exp, top)["train_config"]["extra"]
     assert extra["hb_counter"] == 0 and extra["sh_num_add_iters"] == 2
     assert extra["sh_ckpt"] == str(checkpoint(exp, log[top]["parent"]).resolve())
-    _continues_checkpoint(project, exp, top, log[top]["parent"])
+    assert_continues(project, exp, top, log[top]["parent"])
     for tid, rec in log.items():
         if rec["bracket"] == 1:  # a fresh arm of the second bracket: no checkpoint
             assert "sh_ckpt" not in job_config(exp, tid)["train_config"]["extra"]
@@ -127,7 +112,7 @@ def test_pbt_copies_checkpoints_and_records_lineage(tmp_path: Path, exploit: str
             assert ratio == pytest.approx(0.8) or ratio == pytest.approx(1.2)
         else:  # kept its own checkpoint and point
             assert donor["worker"] == rec["worker"] and rec["params"] == donor["params"]
-        _continues_checkpoint(project, exp, tid, parent)
+        assert_continues(project, exp, tid, parent)
     assert copies >= 1  # the worse of two workers copies the better one at least once
 
 
