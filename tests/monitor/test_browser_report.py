@@ -159,7 +159,7 @@ def test_report_of_a_real_search_renders_with_every_figure(experiment: Path) -> 
     _check_page(page, min_images=6)
     assert any("Experiment report" in h for h in page.headings)
     for heading in (
-        "Jobs that did not finish well",
+        "Failed and stopped jobs",
         "Search analysis",
         "Parallel coordinates",
         "Parameter importance",

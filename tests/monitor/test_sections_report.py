@@ -49,7 +49,7 @@ def test_report_shows_failures_search_analysis_and_timeline(tmp_path: Path) -> N
     page = paths.html.read_text(encoding="utf-8")
 
     # failures: reason and the stderr tail (blank lines dropped), escaped in HTML
-    failures = md.split("## Jobs that did not finish well", 1)[1].split("\n## ", 1)[0]
+    failures = md.split("## Failed and stopped jobs", 1)[1].split("\n## ", 1)[0]
     assert "| p0000-s1 | failed | exit code 1 | 1 | vm |" in failures
     assert "Traceback (most recent call last):\nMemoryError: out of <memory>" in failures
     assert "MemoryError: out of &lt;memory&gt;" in page
@@ -83,4 +83,4 @@ def test_a_run_that_is_not_a_search_has_no_search_analysis(tmp_path: Path) -> No
     marker.write_text(re.sub(r', "search": \{[^}]*\}', "", text))
     md = write_report(folder, tmp_path / "report", curves=0).markdown.read_text()
     assert "## Search analysis" not in md
-    assert "## Timeline" in md and "## Jobs that did not finish well" in md
+    assert "## Timeline" in md and "## Failed and stopped jobs" in md

@@ -1,8 +1,9 @@
 """The report sections of issue 13 B, as builders of :mod:`mle_monitor.report` (registered
 one line each in :data:`mle_monitor._report_sections.SECTIONS`):
 
-- ``failures_section`` (replaces the built-in "bad jobs" table): every job that did not
-  finish well with its state, why, exit code and host, and the tail of its stderr;
+- ``failures_section`` (replaces the built-in "bad jobs" table): every job that failed,
+  timed out, was lost, pruned (stopped early on purpose: listed, not counted as a failure) or
+  cancelled, with its state, why, exit code and host, and the tail of its stderr;
 - ``search_analysis_section`` (searches): a parallel-coordinates figure and the parameters'
   permutation importance (table and figure);
 - ``timeline_section``: the jobs on a time line per host, with the compute they used.
@@ -97,7 +98,7 @@ def failures_section(ctx: ReportContext) -> Section | None:
             f"<details><summary>{html.escape(head)}</summary>"
             f"<pre>{html.escape(f.stderr_tail)}</pre></details>"
         )
-    return Section("Jobs that did not finish well", "\n\n".join(md), "\n".join(page))
+    return Section("Failed and stopped jobs", "\n\n".join(md), "\n".join(page))
 
 
 def search_analysis_section(ctx: ReportContext) -> Section | None:
