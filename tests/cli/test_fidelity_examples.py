@@ -131,3 +131,18 @@ def test_each_seed_continues_its_own_checkpoint(tmp_path: Path) -> None:
         assert extra["sh_ckpt"] == str(checkpoint(exp, log[top]["parent"], seed).resolve())
     assert (exp / "configs" / f"p{top:04d}-s1.json").is_file()
     assert not (exp / "configs" / "p0000-s1.json").exists()  # seeds of a fresh arm share one
+
+
+def test_a_script_that_saves_no_checkpoint_is_warned_once_and_still_runs(tmp_path: Path) -> None:
+    project = FidelityProject(tmp_path)
+    script = project.root / "fidelity" / "train_logreg.py"
+    script.write_text(script.read_text().replace("model=w,", "model=None,"))
+    yaml_path = project.shrink("logreg_halving.yaml", num_arms=4, min_budget=1)
+    out = project.mle("run", yaml_path)
+    text = out.stdout + out.stderr
+    assert text.count("saved no checkpoint") == 1, text  # 3 promoted trials, one warning
+    exp = project.experiment()
+    promoted = [t for t, r in hyper_log(exp).items() if r.get("parent") is not None]
+    assert len(promoted) == 3
+    for tid in promoted:  # no path to a missing file: the script starts from scratch
+        assert "sh_ckpt" not in job_config(exp, tid)["train_config"]["extra"]

@@ -83,7 +83,7 @@ class Driver:
         self.open: dict[str, PlannedJob] = {}  # in the queue, not final
         self.running: set[str] = set()
         self.progress = Progress(self.spec.project_name, quiet=quiet)
-        self.stop_requested = self._in_strategy = self._metric_seen = False
+        self.stop_requested = self._in_strategy = self._metric_seen = self._warned_ckpt = False
         self.post_failed: str | None = None
         self._v0: dict[str, str] | None = None  # states of an mle-cli 0.1 folder's jobs
 
@@ -299,8 +299,9 @@ class Driver:
 
         assert self.loop is not None
         jobs, warnings = trial_jobs(self.exp, self.spec, self.loop, trial)
-        for text in warnings:
-            self.progress.line(f"warning: {text}", force=True)
+        if warnings and not self._warned_ckpt:
+            self._warned_ckpt = True
+            self.progress.line(f"warning: {warnings[0]} (said once)", force=True)
         return jobs
 
     def _finished(self, qj: QueuedJob) -> None:
