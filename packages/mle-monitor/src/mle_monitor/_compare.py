@@ -247,14 +247,21 @@ def compare_figure(cmp: ExperimentComparison, *, max_rows: int = 15) -> bytes | 
                 capsize=2,
                 label=side.label if j == 0 else None,
             )
-    ax.set_xticks(range(len(rows)), [_label(r.params) for r in rows], rotation=35, ha="right")
+    varying = {
+        k
+        for r in rows
+        for k in r.params
+        if len({params_key({k: x.params.get(k)}) for x in rows}) > 1
+    }
+    labels = [_label({k: v for k, v in r.params.items() if k in varying} or r.params) for r in rows]
+    ax.set_xticks(range(len(rows)), labels, rotation=35, ha="right")
     ax.tick_params(axis="x", labelsize=7)
     ax.set_ylabel(cmp.metric)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
     ax.set_title(
-        f"{cmp.metric} of matched configurations (mean \u00b1 std over seeds; hollow: "
-        f"no difference from {cmp.sides[0].label} at p<{cmp.alpha:g})",
+        f"{cmp.metric} of matched configurations (mean \u00b1 std over seeds)\n"
+        f"hollow: no difference from {cmp.sides[0].label} at p<{cmp.alpha:g}",
         fontsize=9,
     )
     fig.tight_layout()

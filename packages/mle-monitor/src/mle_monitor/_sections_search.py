@@ -148,7 +148,7 @@ def parallel_coordinates(
         ax.plot(xs, ys, color=cmap(norm(scores[i])), alpha=0.7, lw=1.2)
     p = scored[best]
     ys = [a.position(p.params.get(a.name)) for a in axes[:-1]] + [axes[-1].position(scores[best])]
-    ax.plot(xs, ys, color="red", lw=2.6, label=f"best: {p.config_id} ({fmt_value(scores[best])})")
+    ax.plot(xs, ys, color="red", lw=2.6)
     for x, a in zip(xs, axes, strict=True):
         ax.axvline(x, color="#444", lw=0.8)
         for y, text in a.ticks():
@@ -160,10 +160,14 @@ def parallel_coordinates(
     ax.set_ylim(-0.06, 1.06)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, 1.12), frameon=False)
     direction = "higher" if maximize else "lower"
     fig.colorbar(_mappable(cmap, norm), ax=ax, label=f"{metric} ({direction} is better)", pad=0.02)
-    ax.set_title(f"{len(scored)} configurations across their parameters", fontsize=10, pad=22)
+    ax.set_title(
+        f"{len(scored)} configurations across their parameters\n"
+        f"red: the best, {p.config_id} ({fmt_value(scores[best])})",
+        fontsize=10,
+        pad=10,
+    )
     fig.tight_layout()
     return png_bytes(fig)
 
