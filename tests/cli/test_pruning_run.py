@@ -8,7 +8,13 @@ These tests need the schema key, the driver hook and the job-state model's `prun
 
 from __future__ import annotations
 
+import collections
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -33,33 +39,88 @@ def _missing() -> str | None:
 pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 
 
-def _pruned_search(project: Project, **meta: Any) -> dict[str, Any]:
+def _pruned_search(project: Project, pruner: dict[str, Any], **meta: Any) -> dict[str, Any]:
     project.config("base.json", steps=10, sleep=0.15)
     data = grid_yaml(bins=6, seeds=1, batches=1, per_batch=6, max_running_jobs=2, **meta)
     search = data["param_search_args"]
     search["maximize_objective"] = False  # x=1 is best and runs first; later trials are worse
-    search["pruner"] = {"type": "asha", "time_key": "step", "rungs": [2, 4, 8]}
+    search["pruner"] = {"time_key": "step", **pruner}
     return data
 
 
-def _hyper_log(exp: Path) -> list[dict[str, Any]]:
-    return [json.loads(x) for x in (exp / "hyper_log.jsonl").read_text().splitlines()]
+ASHA = {"type": "asha", "rungs": [2, 4, 8]}
+MEDIAN = {"type": "median", "n_startup_trials": 2}
 
 
-def test_mle_run_prunes_bad_trials_and_ends_well(tmp_path: Path) -> None:
-    project = Project(tmp_path)
-    project.yaml("search.yaml", _pruned_search(project))
-    project.mle("run", "search.yaml", timeout=240)
-    [exp] = project.experiments()
-    records = {r["params"]["train_config.x"]: r for r in _hyper_log(exp)}
-    assert records[1.0].get("state") != "pruned"
+def _hyper_log(exp: Path) -> dict[float, dict[str, Any]]:
+    lines = (exp / "hyper_log.jsonl").read_text().splitlines()
+    return {r["params"]["train_config.x"]: r for r in map(json.loads, lines)}
+
+
+def _check_pruned(project: Project, exp: Path, steps: tuple[float, ...] | None) -> None:
+    records = _hyper_log(exp)
+    assert len(records) == 6 and records[1.0].get("state") != "pruned"
     pruned = [r for r in records.values() if r.get("state") == "pruned"]
-    assert len(pruned) >= 3, records  # x = 4, 5, 6 at least: worse than x = 1 at every rung
+    assert len(pruned) >= 3, records  # x = 4, 5, 6 at least: worse than x = 1 and 2
     for rec in pruned:
         [step] = rec["pruned_at"].values()
-        assert step in (2.0, 4.0, 8.0)
+        assert steps is None or step in steps
         assert rec["score"] == pytest.approx(rec["params"]["train_config.x"] * step)  # last value
-    decisions = (exp / "pruning.jsonl").read_text().splitlines()
-    assert sum(json.loads(d)["action"] == "stop" for d in decisions) >= len(pruned)
+    decisions = [json.loads(d) for d in (exp / "pruning.jsonl").read_text().splitlines()]
+    assert sum(d["action"] == "stop" for d in decisions) >= len(pruned)
     status = project.mle("status", str(exp)).stdout
     assert "pruned" in status and "failed" not in status
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "local",
+        pytest.param("sge", marks=pytest.mark.sge),
+        pytest.param("slurm", marks=pytest.mark.slurm),
+    ],
+)
+def test_mle_run_prunes_bad_trials_with_asha_and_ends_well(tmp_path: Path, backend: str) -> None:
+    project = Project(tmp_path)
+    project.yaml("search.yaml", _pruned_search(project, ASHA))
+    project.mle("run", "search.yaml", "--backend", backend, timeout=300)
+    [exp] = project.experiments()
+    _check_pruned(project, exp, (2.0, 4.0, 8.0))
+
+
+def test_mle_run_prunes_with_the_median_rule(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.yaml("search.yaml", _pruned_search(project, MEDIAN))
+    project.mle("run", "search.yaml", timeout=240)
+    [exp] = project.experiments()
+    _check_pruned(project, exp, None)
+
+
+def test_resume_after_sigkill_keeps_pruned_trials_pruned_and_runs_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    project = Project(tmp_path)
+    project.yaml("search.yaml", _pruned_search(project, ASHA))
+    env = {**os.environ, "MLE_USER_CONFIG": str(tmp_path / "none.yaml")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mle_cli", "run", "search.yaml"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while (
+        not any(tmp_path.glob("experiments/*/pruning.jsonl"))
+        or '"stop"' not in next(tmp_path.glob("experiments/*/pruning.jsonl")).read_text()
+    ):
+        assert proc.poll() is None, "mle run ended before it pruned anything"
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)  # the driver dies after a prune; its jobs run on
+    proc.wait()
+    [exp] = project.experiments()
+    project.mle("resume", str(exp), timeout=240)
+    _check_pruned(project, exp, (2.0, 4.0, 8.0))
+    finished = collections.Counter(project.counter())  # runs that trained to the end
+    assert max(finished.values()) == 1, finished
