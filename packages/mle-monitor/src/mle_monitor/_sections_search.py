@@ -122,6 +122,7 @@ def parallel_coordinates(
     Numeric axes span the values tried (log axis when positive values span two decades),
     categorical ones list their values. None when no configuration has a score."""
     from matplotlib import colormaps
+    from matplotlib.collections import LineCollection
     from matplotlib.colors import Normalize
 
     scored = _scored(points)
@@ -138,14 +139,19 @@ def parallel_coordinates(
     cmap = colormaps["viridis" if maximize else "viridis_r"]
     best = (max if maximize else min)(range(len(scored)), key=lambda i: scores[i])
     xs = list(range(len(axes)))
-    # worst first, so the good lines are on top
-    for i in sorted(range(len(scored)), key=lambda i: scores[i], reverse=not maximize):
+    # one artist for all lines (thousands stay quick), worst first so the good ones are on top
+    ranked = sorted(range(len(scored)), key=lambda i: scores[i], reverse=not maximize)
+    segments, colors = [], []
+    for i in ranked:
+        if i == best:
+            continue
         p = scored[i]
         ys = [a.position(p.params.get(a.name)) for a in axes[:-1]]
         ys.append(axes[-1].position(scores[i]))
-        if i == best:
-            continue
-        ax.plot(xs, ys, color=cmap(norm(scores[i])), alpha=0.7, lw=1.2)
+        segments.append(list(zip(xs, ys, strict=True)))
+        colors.append(cmap(norm(scores[i])))
+    alpha = 0.7 if len(scored) <= 200 else max(0.1, 0.7 * math.sqrt(200 / len(scored)))
+    ax.add_collection(LineCollection(segments, colors=colors, alpha=alpha, linewidths=1.2))
     p = scored[best]
     ys = [a.position(p.params.get(a.name)) for a in axes[:-1]] + [axes[-1].position(scores[best])]
     ax.plot(xs, ys, color="red", lw=2.6)
@@ -338,6 +344,7 @@ def param_importance(
         return Importance(zero, None, len(scored), 0)
     rng = np.random.default_rng(seed)
     n = len(y)
+    min_leaf = max(min_leaf, n // 200)  # at most ~200 leaves a tree: big searches stay quick
     max_features = max(1, math.ceil(len(names) / 3))
     rises: list[list[float]] = [[] for _ in names]
     oob_sum, oob_cnt = np.zeros(n), np.zeros(n)
