@@ -190,3 +190,18 @@ def test_the_checker_sees_broken_figures_console_errors_and_network(tmp_path: Pa
     assert "boom" in page.console_errors
     assert any("notDefined" in e for e in page.console_errors)
     assert page.external_requests == ["https://example.invalid/x.png"]
+
+
+def test_report_of_the_logistic_regression_grid_with_ties_renders(tmp_path: Path) -> None:
+    """The issue's check: a dozen configurations x 5 seeds, tied-with-the-best marks, in the
+    browser with every section's figures."""
+    from mle_monitor.report import write_report
+    from report_helpers import logistic_search
+
+    folder = logistic_search(tmp_path / "exp", seeds=5)
+    paths = write_report(folder, tmp_path / "report", curves=4)
+    page = inspect_page(BROWSER or "", paths.html)
+    _check_page(page, min_images=7)
+    for heading in ("Configurations", "Comparison with the best", "Search analysis", "Timeline"):
+        assert heading in page.headings, page.headings
+    assert "tied" in paths.html.read_text(encoding="utf-8")
