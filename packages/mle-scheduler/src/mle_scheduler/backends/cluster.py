@@ -18,7 +18,10 @@ A scheduler supplies only what differs (see ``SGEBackend`` and ``SlurmBackend``)
   :meth:`~ClusterBackend.query_finished` (accounting, completion logs) and
   :meth:`~ClusterBackend.reaped` (finished jobs a library reports without being asked);
 * its cancel call: :meth:`~ClusterBackend.cancel_command` and
-  :attr:`~ClusterBackend.cancel_benign`.
+  :attr:`~ClusterBackend.cancel_benign`;
+* optionally its list of live jobs by name, :meth:`~ClusterBackend.live_jobs`: a queue
+  reattached after its process was killed inside the submit call (the scheduler accepted the
+  job, the id was never recorded) then follows that job instead of submitting it again.
 """
 
 from __future__ import annotations
@@ -96,6 +99,9 @@ class ClusterBackend(Backend):
         self._poll_failures = 0
         #: scheduler calls made, by command (or library method), for benchmarks
         self.calls: dict[str, int] = {}
+        #: set by :meth:`adopt` (a queue reattaching): the next submission first looks for
+        #: jobs a killed process had submitted without learning their ids
+        self._look_first = False
 
     # ============================================================ what a scheduler supplies
     @abc.abstractmethod
@@ -140,6 +146,13 @@ class ClusterBackend(Backend):
         """Final states of ``ids`` (no longer listed by the scheduler, no end record in their
         status files) from accounting or a completion log; ``missing_for`` says for how many
         seconds each has been missing. Default: none."""
+        return {}
+
+    def live_jobs(self) -> Mapping[str, list[str]]:
+        """Ids of this user's queued or running single jobs (not array tasks) by job name, from
+        ONE scheduler call; used to find a job a killed process submitted before it learnt the
+        id (see :meth:`adopt`). Raise :class:`SchedulerError` when the call fails. Default:
+        none (such jobs are submitted again)."""
         return {}
 
     def reaped(self) -> Mapping[str, NativeStatus]:
@@ -238,6 +251,35 @@ class ClusterBackend(Backend):
         ]
 
     def _submit(self, specs: list[JobSpec]) -> list[str]:
+        found = self._find_submitted(specs) if self._look_first else {}
+        self._look_first = False
+        rest = [spec for i, spec in enumerate(specs) if i not in found]
+        new = iter(self._submit_new(rest) if rest else [])
+        return [found[i] if i in found else next(new) for i in range(len(specs))]
+
+    def _find_submitted(self, specs: list[JobSpec]) -> dict[int, str]:
+        """Jobs among ``specs`` that a killed process already submitted: the scheduler lists
+        exactly one live job of that (explicit, in ``specs`` unique) name that this object does
+        not know. They are followed under that id instead of running twice."""
+        names = [spec.resources.job_name for spec in specs]
+        wanted = {n for n in names if n is not None and names.count(n) == 1}
+        if not wanted:
+            return {}
+        try:
+            live = self.live_jobs()
+        except SchedulerError:
+            return {}  # the scheduler cannot say: submit, as without this look
+        out: dict[int, str] = {}
+        for i, (name, spec) in enumerate(zip(names, specs, strict=True)):
+            ids = [j for j in live.get(name or "", []) if j not in self._specs]
+            if name in wanted and len(ids) == 1:
+                out[i] = ids[0]
+                # a job submitted by path (DRMAA) runs its script from there: put it back
+                _cluster.write_script(_cluster.script_path(spec), self.render(spec))
+                self._watch.add(ids[0], spec.status_path)
+        return out
+
+    def _submit_new(self, specs: list[JobSpec]) -> list[str]:
         ids: list[str | None] = [None] * len(specs)
         with _cluster.all_or_nothing(ids, self._cancel):
             for group in self._groups(specs):
@@ -290,7 +332,11 @@ class ClusterBackend(Backend):
             self._watch.discard(job_id)
 
     def adopt(self, jobs: Mapping[str, JobSpec]) -> None:
+        """Follow jobs another process submitted; the next :meth:`submit` first asks the
+        scheduler (:meth:`live_jobs`) for a job of the same name that the other process
+        submitted but was killed before recording: that one is followed, not run twice."""
         super().adopt(jobs)
+        self._look_first = True
         for job_id, spec in jobs.items():
             self._watch.add(job_id, spec.status_path)
 

@@ -33,7 +33,7 @@ from . import _cluster
 from .base import NativeStatus
 from .cluster import ClusterBackend
 
-__all__ = ["SlurmBackend", "parse_jobcomp_line", "parse_squeue"]
+__all__ = ["SlurmBackend", "parse_jobcomp_line", "parse_squeue", "parse_squeue_names"]
 
 _QUEUED = {"PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_HOLD", "REQUEUE_FED", "RESV_DEL_HOLD"}
 _RUNNING = {
@@ -62,6 +62,20 @@ def _state(word: str) -> JobState:
     if word in _RUNNING:
         return JobState.RUNNING
     return _FINAL.get(word, JobState.FAILED)
+
+
+#: states of a job that was accepted and has not ended
+_LIVE_STATES = "PENDING,CONFIGURING,RUNNING,SUSPENDED,REQUEUED,REQUEUE_HOLD"
+
+
+def parse_squeue_names(text: str) -> dict[str, list[str]]:
+    """Parse ``squeue -h -o '%i|%j'`` into ``{job name: [ids]}``, array tasks left out."""
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        job_id, sep, name = line.strip().partition("|")
+        if sep and job_id.isdigit():
+            out.setdefault(name, []).append(job_id)
+    return out
 
 
 def parse_squeue(text: str) -> dict[str, NativeStatus]:
@@ -251,6 +265,14 @@ class SlurmBackend(ClusterBackend):
             error=SchedulerError,
         )
         return parse_squeue(text)
+
+    def live_jobs(self) -> Mapping[str, list[str]]:
+        text = self.run(
+            ["squeue", "--me", "-h", "-t", _LIVE_STATES, "-o", "%i|%j"],
+            "names",
+            error=SchedulerError,
+        )
+        return parse_squeue_names(text)
 
     def forget(self, ids: Sequence[str]) -> None:
         super().forget(ids)

@@ -21,7 +21,7 @@ from .. import _cluster
 from ..base import NativeStatus
 from ..cluster import ClusterBackend
 from ._drmaa import DrmaaTransport, load_drmaa, status_from_info
-from ._parse import parse_accounting_line, parse_qacct, parse_qstat_xml
+from ._parse import parse_accounting_line, parse_qacct, parse_qstat_names, parse_qstat_xml
 
 __all__ = ["SGEBackend"]
 
@@ -240,6 +240,10 @@ class SGEBackend(ClusterBackend):
             self._qacct_at.pop(job_id, None)
         if self._drmaa is not None:
             self._drmaa.forget(ids)
+
+    def live_jobs(self) -> Mapping[str, list[str]]:
+        text = self.run(["qstat", "-xml", "-u", getpass.getuser()], "names", error=SchedulerError)
+        return parse_qstat_names(text)
 
     def query_scheduler(self, ids: list[str]) -> Mapping[str, NativeStatus]:
         text = self.run(["qstat", "-xml", "-u", getpass.getuser()], "status", error=SchedulerError)

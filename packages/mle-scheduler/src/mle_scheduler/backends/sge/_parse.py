@@ -10,7 +10,13 @@ from ...errors import SchedulerError
 from .._cluster import expand_tasks
 from ..base import NativeStatus
 
-__all__ = ["from_accounting", "parse_accounting_line", "parse_qacct", "parse_qstat_xml"]
+__all__ = [
+    "from_accounting",
+    "parse_accounting_line",
+    "parse_qacct",
+    "parse_qstat_names",
+    "parse_qstat_xml",
+]
 
 #: ``failed`` codes in the accounting record that mean a limit was enforced (h_rt/h_cpu/h_vmem)
 _LIMIT_FAILED = {37}
@@ -46,6 +52,20 @@ def parse_qstat_xml(text: str) -> dict[str, NativeStatus]:
                 out[f"{number}.{t}"] = status
         else:
             out[number] = status
+    return out
+
+
+def parse_qstat_names(text: str) -> dict[str, list[str]]:
+    """Parse ``qstat -xml`` into ``{job name: [ids]}``, array jobs left out."""
+    try:
+        root = ET.fromstring(text)  # noqa: S314 - output of the local qstat, not user input
+    except ET.ParseError as exc:
+        raise SchedulerError(f"qstat -xml printed unreadable XML: {exc}") from None
+    out: dict[str, list[str]] = {}
+    for job in root.iter("job_list"):
+        number = (job.findtext("JB_job_number") or "").strip()
+        if number and not (job.findtext("tasks") or "").strip():
+            out.setdefault((job.findtext("JB_name") or "").strip(), []).append(number)
     return out
 
 
