@@ -119,3 +119,35 @@ def test_slow_bad_trials_are_pruned_on_grid_engine(tmp_path: Path) -> None:
 @pytest.mark.slurm
 def test_slow_bad_trials_are_pruned_on_slurm(tmp_path: Path) -> None:
     _prune_real_jobs(tmp_path, "slurm", timeout=240)
+
+
+@pytest.mark.parametrize(
+    ("metric", "time_key", "message"),
+    [
+        ("los", "epoch", "pruner.metric: expected a stats name the runs log, found 'los' "),
+        ("loss", "epochs", "pruner.time_key: expected a time name the runs log, found 'epochs' "),
+    ],
+)
+def test_a_misspelt_metric_or_time_key_is_one_clear_error(
+    tmp_path: Path, metric: str, time_key: str, message: str
+) -> None:
+    from mle_cli.errors import UsageError
+    from mle_scheduler.testing import FakeBackend
+
+    journal = tmp_path / "seed_0.journal"
+    rec = {"i": 0, "n": 1, "time": {"epoch": [1]}, "stats": {"loss": [0.5], "acc": [0.1]}}
+    journal.write_text(json.dumps(rec) + "\n")
+    queue = Queue(FakeBackend())
+    queue.submit(JobSpec(["true"], stdout=tmp_path / "out"), key="p0000-s0")
+    watcher = PruneWatcher(
+        queue,
+        make_pruner(check_pruner(SECTION, eval_score_type="loss")[0], maximize=False),
+        metric=metric,
+        time_key=time_key,
+        journal_of=lambda key: journal,
+        decisions=tmp_path / DECISIONS,
+    )
+    with pytest.raises(UsageError) as err:
+        watcher.step(["p0000-s0"])
+    assert message in str(err.value) and "did you mean" in str(err.value)
+    assert str(err.value).endswith(("logged: acc, loss", "logged: epoch"))

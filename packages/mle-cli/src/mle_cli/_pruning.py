@@ -5,6 +5,7 @@ jobs it stops are cancelled as ``pruned`` (mle-scheduler). Decisions are journal
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +77,22 @@ class PruneWatcher:
         for step, value in follow.poll(final):
             if self.pruner.decide(key, step, value) == STOP:
                 break
+        if follow.last is None and follow.logged["stats"]:
+            self._check_names(key, follow.logged)
+
+    def _check_names(self, key: str, logged: Mapping[str, set[str]]) -> None:
+        """A run logs rows but not the pruner's metric or time key: a mistake in the YAML."""
+        for part, name, what in (
+            ("stats", self.metric, "metric"),
+            ("time", self.time_key, "time_key"),
+        ):
+            if name is not None and name not in logged[part]:
+                close = difflib.get_close_matches(name, sorted(logged[part]), n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise UsageError(
+                    f"param_search_args.pruner.{what}: expected a {part} name the runs log, "
+                    f"found {name!r}{hint}; {key} logged: {', '.join(sorted(logged[part]))}"
+                )
 
     def _journal(self) -> None:
         for rec in self.pruner.decisions[self._written :]:

@@ -43,6 +43,8 @@ class JournalFollower:
         self.ended = False
         #: the last ``(step, value)`` returned (None before the first)
         self.last: tuple[float, float] | None = None
+        #: the time and stats names the journal's records had (to tell a misspelt name)
+        self.logged: dict[str, set[str]] = {"time": set(), "stats": set()}
         self._offset = 0  # bytes consumed: up to the end of the last complete line
         self._file = _NO_FILE  # (device, inode) of the file read
         self._rows = 0  # rows seen (row numbers below this are repeats)
@@ -109,6 +111,10 @@ class JournalFollower:
         if "end" in rec:
             self.ended = True
             return
+        if name is None:
+            for part in ("time", "stats"):
+                if isinstance(rec.get(part), dict):
+                    self.logged[part].update(rec[part])
         try:
             first, count = int(rec["i"]), int(rec.get("n", 0))
             values = rec["stats"][name or self.metric]
