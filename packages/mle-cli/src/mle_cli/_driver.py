@@ -20,23 +20,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
+from mle_config import ExperimentFolder as ExperimentDir
+from mle_config import ExperimentSpec, write_json
+
 from ._console import console
-from ._layout import ExperimentDir, write_json
 from ._plan import PlannedJob
-from ._processing import run_processing, write_report
+from ._processing import run_processing
 from ._progress import Progress
 from ._registry import record
-from ._results import fmt_params
-from ._setup import SpecFactory, make_backend, spec_from_marker, write_job_configs
-from ._state import (
-    driver_lock,
-    driver_pid,
-    events_path,
-    job_views,
-    read_jobs,
-    running_driver,
-    stop_driver,
-)
+from ._setup import SpecFactory, make_backend, write_job_configs
+from ._state import driver_pid, read_jobs, running_driver, stop_driver
 from .errors import JobsFailedError, MleCliError, UsageError
 
 if TYPE_CHECKING:
@@ -70,11 +63,11 @@ class Driver:
 
         self.exp, self.quiet, self.retry_failed = exp, quiet, retry_failed
         self.marker = exp.read_marker()
-        self.spec = spec_from_marker(self.marker)
+        self.spec = ExperimentSpec.from_record(self.marker)
         self.search: dict[str, Any] = dict(self.spec.search or {})
         self.backend = make_backend(self.spec.backend)
         self.make_spec = SpecFactory(exp, self.marker)
-        self.events = JsonlWriter(events_path(exp))
+        self.events = JsonlWriter(exp.events)
         self._log_event = _event_log(self.events)
         self.queue: Queue | None = None
         self.loop: SearchLoop | None = None
@@ -88,7 +81,9 @@ class Driver:
         self._v0: dict[str, str] | None = None  # states of an mle-cli 0.1 folder's jobs
 
     def run(self) -> int:
-        with driver_lock(self.exp):
+        from mle_scheduler import OwnerLock
+
+        with OwnerLock(self.exp.driver_lock):
             record(self.exp.root)  # the registry: running
             old = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
             try:
@@ -223,8 +218,10 @@ class Driver:
             done, failed = state is JobState.DONE, state in (JobState.FAILED, JobState.TIMEOUT)
         else:  # not in the queue: a job of mle-cli 0.1, judged as `mle status` judges it
             if self._v0 is None:
-                views = job_views(self.exp, driver_runs=False)
-                self._v0 = {v.job.job_id: v.state for v in views}
+                from mle_monitor import inspect_experiment
+
+                views = inspect_experiment(self.exp.root, driver_runs=False).jobs
+                self._v0 = {v.job_id: v.state for v in views}
             was = self._v0.get(job.job_id)
             done, failed = was == "done", was in ("failed", "timeout")
         return "done" if done else "failed" if failed and not self.retry_failed else "run"
@@ -355,25 +352,35 @@ class Driver:
             self.events.append({**rec, "message": why, "time": time.time()})
         if self.loop.report(job.proposal, job.seed, score, reason=reason) is not None:
             best = self.loop.best(1)
-            if best:
+            if self.loop.n_objectives > 1:
+                self.progress.set_best(f"Pareto front of {len(self.loop.pareto_front())} trial(s)")
+            elif best:
+                from mle_monitor.results import fmt_params
+
                 score_text = f"{best[0].score:.6g}" if best[0].score is not None else "-"
                 self.progress.set_best(f"{score_text} ({fmt_params(dict(best[0].params))})")
         return why
 
-    def _score(self, job: PlannedJob) -> tuple[float | None, str | None]:
-        """A finished run's score, or None and why. A metric the first run with a log does not
-        log is a mistake in the YAML: UsageError with the names it logged (did you mean)."""
-        from mle_logger import score_with_reason
+    def _score(self, job: PlannedJob) -> tuple[float | dict[str, float] | None, str | None]:
+        """A finished run's score (one per objective, by name, in a multi-objective search),
+        or None and why. A metric the first run with a log does not log is a mistake in the
+        YAML: UsageError with the names it logged (did you mean)."""
+        from mle_logger import score_objectives, score_with_reason
 
-        from ._logs import read_run
+        from ._logs import read_run  # tests/cli/test_driver_units.py patches it there
 
-        metric = str(self.search.get("eval_score_type"))
+        found = self.search.get("objectives")
+        objectives: dict[str, bool] = found if isinstance(found, dict) else {}
+        several = len(objectives) > 1
+        metrics = list(objectives) if several else [str(self.search.get("eval_score_type"))]
         run_dir = self.exp.run_dir(job.job_id)
         log = read_run(run_dir)
         if log is None or not log.stats:
-            return None, f"exited 0 without a log of {metric!r} in {run_dir}"
+            return None, f"exited 0 without a log of {metrics[0]!r} in {run_dir}"
         names = list(log.stats)
-        if metric not in names:
+        for metric in metrics:
+            if metric in names:
+                continue
             if not self._metric_seen:
                 close = difflib.get_close_matches(metric, names, n=1)
                 raise UsageError(
@@ -385,8 +392,10 @@ class Driver:
             return None, f"its log has no {metric!r} (logged: {', '.join(names)})"
         self._metric_seen = True
         problem = str(self.search.get("problem_type") or "final")
+        if several:
+            return score_objectives(log.stats, objectives, problem)
         maximize = bool(self.search.get("maximize_objective", False))
-        return score_with_reason(log.stats[metric], problem, maximize)
+        return score_with_reason(log.stats[metrics[0]], problem, maximize)
 
     # ------------------------------------------------------------------- starting
     def _start_static(self) -> None:
@@ -486,15 +495,23 @@ class Driver:
             self.progress.line(f"search ended: {reason}", force=True)
 
     def _finish(self) -> int:
-        from ._results import compute_results
+        from mle_monitor.results import fmt_params
 
-        doc = compute_results(self.exp)
+        from ._processing import results_and_report
+
+        doc, where = results_and_report(self.exp, self.spec.report_generation)
         write_json(self.exp.results, doc)
-        if self.spec.report_generation:
-            self.progress.line(write_report(self.exp))
+        if where:
+            self.progress.line(where)
         if not self.quiet:
             console.print(f"experiment folder: {self.exp.root}")
-            if doc.get("best"):
+            from mle_monitor import format_pareto, read_pareto
+
+            front = read_pareto(self.exp.root)
+            if front is not None:
+                n = f"{len(front.front)} of {len(front.points)} trials"
+                console.print(f"Pareto front: {n}\n" + format_pareto(front))
+            elif doc.get("best"):
                 b = doc["best"]
                 params, metric = fmt_params(b["params"]), doc.get("metric")
                 console.print(f"best: {b['config_id']} {params} {metric}={b['score_mean']:.6g}")
@@ -540,7 +557,7 @@ def cancel_experiment(exp: ExperimentDir) -> str:
     n = 0
     if exp.queue_state.is_file() and exp.queue_state.stat().st_size:
         backend = make_backend(str(exp.read_marker()["backend"]))
-        with JsonlWriter(events_path(exp)) as events:
+        with JsonlWriter(exp.events) as events:
             queue = Queue.attach(JsonlStore(exp.queue_state), backend, on_event=_event_log(events))
             n = queue.unfinished
             queue.cancel_all()

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._spec import ExperimentSpec
+from mle_config import ExperimentSpec
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mle_config import ExperimentFolder as ExperimentDir
+from mle_config import ExperimentSpec
 from mle_config import layout as names
 
-from ._layout import ExperimentDir
 from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
-from ._spec import ExperimentSpec
 
 if TYPE_CHECKING:
     from mle_search import SearchLoop, Strategy, Trial
@@ -18,6 +18,15 @@ if TYPE_CHECKING:
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     """The hyper log inside the experiment folder (``.pkl`` names become ``.jsonl``)."""
     return exp.root / names.hyper_log_name(str(search.get("hyperlog_fname") or names.HYPER_LOG))
+
+
+def objectives_of(search: dict[str, Any]) -> bool | dict[str, bool]:
+    """``maximize`` for make_strategy: name -> maximize for a search of several objectives
+    (param_search_args.objectives), else maximize_objective."""
+    objectives = search.get("objectives")
+    if isinstance(objectives, dict) and len(objectives) > 1:
+        return {str(k): bool(v) for k, v in objectives.items()}
+    return bool(search.get("maximize_objective", False))
 
 
 def build_strategy(search: dict[str, Any]) -> Strategy:
@@ -32,7 +41,7 @@ def build_strategy(search: dict[str, Any]) -> Strategy:
         stype,
         Space.from_config(search["params_to_search"]),
         seed=int(search.get("random_seed") or 0),
-        maximize=bool(search.get("maximize_objective", False)),
+        maximize=objectives_of(search),
         **options,
     )
 
