@@ -54,6 +54,7 @@ if TYPE_CHECKING:
     from ._merge import fold_log, merge_logs
     from ._original_scores import OriginalScores, RunScores, score_original_folder
     from ._running import RunningSummary
+    from ._scan import LogScan, scan_log
     from ._score import (
         NO_VALUE_REASON,
         NON_FINITE_REASON,
@@ -89,6 +90,8 @@ _LAZY = {
     "RunScores": "._original_scores",
     "score_original_folder": "._original_scores",
     "RunningSummary": "._running",
+    "LogScan": "._scan",
+    "scan_log": "._scan",
     "git_info": ".repro",
     "package_versions": ".repro",
     "write_reproducibility_record": ".repro",
@@ -131,6 +134,7 @@ __all__ = [
     "LogExistsError",
     "LogFormatError",
     "LogNotFoundError",
+    "LogScan",
     "LogUpdateError",
     "LogWriteError",
     "LogWriteWarning",
@@ -168,6 +172,7 @@ __all__ = [
     "merge_logs",
     "original_summary",
     "package_versions",
+    "scan_log",
     "score_log",
     "score_objectives",
     "score_original_folder",

@@ -35,7 +35,7 @@ from .errors import ExperimentFolderError
 
 if TYPE_CHECKING:
     import numpy as np
-    from mle_logger import RunningSummary, SeedLog, Summary
+    from mle_logger import LogScan, RunningSummary, SeedLog, Summary
 
     from ._folder import ExperimentDetail
 
@@ -54,6 +54,7 @@ __all__ = [
     "legacy_results",
     "ranked_configs",
     "read_run",
+    "scan_run",
     "score_settings",
 ]
 
@@ -67,6 +68,41 @@ TIE_RULE = (
 Progress = Callable[[int, int], None]
 
 _KEEP = ("exit_code", "score")  # job fields shown even when null
+
+
+def scan_run(
+    run_dir: Path,
+    seed: int | None,
+    metric: str | None,
+    problem_type: str = "final",
+    maximize: bool = True,
+    want: Callable[[float | None], bool] | None = None,
+) -> LogScan | None:
+    """Score one run by :func:`mle_logger.scan_log` (its ``logs/seed_<seed>.hdf5``, else
+    whatever log the run folder holds), reading the whole log only when ``want(score)``;
+    None when the run has no readable log (no score, never a crash of the caller)."""
+    from mle_logger import LogNotFoundError, MleLoggerError, scan_log
+
+    full: bool | Callable[[float | None], bool] = want or False
+    try:
+        if seed is not None:
+            try:
+                path = run_dir / "logs" / f"seed_{seed}.hdf5"
+                return scan_log(path, metric, problem_type, maximize, full=full)
+            except LogNotFoundError:
+                pass  # another layout (an original toolbox log): the folder
+        return scan_log(run_dir, metric, problem_type, maximize, full=full)
+    except (MleLoggerError, OSError, KeyError, ValueError):
+        return None
+
+
+def _wanted(
+    track: _Curves, cid: str, scores: dict[str, list[float]]
+) -> Callable[[float | None], bool]:
+    def want(score: float | None) -> bool:
+        return track.wants(cid, scores, score)
+
+    return want
 
 
 def read_run(run_dir: Path) -> SeedLog | None:
@@ -128,14 +164,17 @@ class _Curves:
         self.lo = math.inf  # finite min / max of every value added (log scale or not)
         self.hi = -math.inf
 
-    def _mean(self, scores: dict[str, list[float]], cid: str) -> float:
+    def _mean(self, scores: dict[str, list[float]], cid: str, extra: float | None = None) -> float:
         s = scores.get(cid) or []
+        if extra is not None:
+            s = [*s, extra]
         if not s:
             return -math.inf if self.maximize else math.inf
         return math.fsum(s) / len(s)
 
-    def wants(self, cid: str, scores: dict[str, list[float]]) -> bool:
-        """Whether to fold this configuration's next run in (making room when it is better)."""
+    def wants(self, cid: str, scores: dict[str, list[float]], score: float | None) -> bool:
+        """Whether to fold this configuration's next run (scored ``score``) in, making room
+        when it is better than the worst kept."""
         if cid in self.bands:
             return True
         if cid in self.dropped:
@@ -148,7 +187,7 @@ class _Curves:
             return False
         sign = 1.0 if self.maximize else -1.0
         worst = min(self.bands, key=lambda k: sign * self._mean(scores, k))
-        if sign * self._mean(scores, cid) > sign * self._mean(scores, worst):
+        if sign * self._mean(scores, cid, score) > sign * self._mean(scores, worst):
             self._drop(worst)
             self.bands[cid] = {}
             return True
@@ -258,7 +297,7 @@ def collect_results(
     Raises :class:`~mle_monitor.errors.ExperimentFolderError` for a folder that is not an
     experiment.
     """
-    from mle_logger import score_with_reason, summarize_scores
+    from mle_logger import summarize_scores
 
     root = Path(os.path.abspath(os.fspath(folder)))
     marker = _read_marker(root)
@@ -278,21 +317,25 @@ def collect_results(
         first_job.setdefault(cid, v)
         score, reason = None, None
         if v.state == "done":
-            log = read_run(runs[v.job_id])
+            found = scan_run(
+                runs[v.job_id],
+                v.seed,
+                name,
+                problem_type,
+                bool(maximize),
+                want=None if track is None else _wanted(track, cid, scores),
+            )
             read += 1
-            if name is None and log is not None and len(log.stats):
-                name = next(iter(log.stats))  # no score named: the first stat logged
-            if log is None or name is None:
+            if found is None or found.metric is None:
                 reason = "no log"
-            elif name not in log.stats:
-                reason = f"{name!r} not logged"
             else:
-                score, reason = score_with_reason(log.stats[name], problem_type, bool(maximize))
+                name = name or found.metric  # no score named: the first stat logged
+                score, reason = found.score, found.reason
             if score is not None:
                 scores.setdefault(cid, []).append(score)
-            if track is not None and log is not None and track.wants(cid, scores):
-                track.add(cid, log)
-            del log
+            if track is not None and found is not None and found.log is not None:
+                track.add(cid, found.log)
+            del found
             if progress is not None:
                 progress(read, total)
         rec: dict[str, Any] = {
@@ -369,9 +412,9 @@ def collect_results(
             track.bands[cid] = {}
             for j in by_config[cid]:
                 if j["state"] == "done":
-                    log = read_run(Path(j["run_dir"]))
-                    if log is not None:
-                        track.add(cid, log)
+                    again = scan_run(Path(j["run_dir"]), j.get("seed"), name, want=lambda _: True)
+                    if again is not None and again.log is not None:
+                        track.add(cid, again.log)
         out.bands = track.result(shown)
         with_band = {b.config_id for bands in out.bands.values() for b in bands}
         n_all = sum(1 for cid in by_config if scores.get(cid) or cid in with_band)
