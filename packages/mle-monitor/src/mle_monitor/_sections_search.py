@@ -5,7 +5,7 @@ All work on :class:`~mle_monitor._trials.ConfigPoint` lists (one point per confi
 mean score over seeds; :func:`~mle_monitor._trials.config_points` folds trials into them).
 
 **Parameter importance** is Breiman's permutation importance over a small random forest
-(numpy only, no scikit-learn): 64 regression trees, each grown on a bootstrap sample of the
+(numpy only, no scikit-learn): 48 regression trees, each grown on a bootstrap sample of the
 scored configurations (at least 2 per leaf, a third of the parameters tried per split); a
 parameter's importance is how much shuffling its values among the configurations a tree did
 not see (out of bag) raises that tree's squared error, averaged over the trees, as a
@@ -323,7 +323,7 @@ def _encode(
 def param_importance(
     points: Sequence[ConfigPoint],
     *,
-    n_trees: int = 64,
+    n_trees: int = 48,
     min_leaf: int = 2,
     seed: int = 0,
     max_points: int = 2000,
@@ -344,7 +344,7 @@ def param_importance(
         return Importance(zero, None, len(scored), 0)
     rng = np.random.default_rng(seed)
     n = len(y)
-    min_leaf = max(min_leaf, n // 200)  # at most ~200 leaves a tree: big searches stay quick
+    min_leaf = max(min_leaf, n // 100)  # at most ~100 leaves a tree: big searches stay quick
     max_features = max(1, math.ceil(len(names) / 3))
     rises: list[list[float]] = [[] for _ in names]
     oob_sum, oob_cnt = np.zeros(n), np.zeros(n)
