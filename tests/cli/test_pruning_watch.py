@@ -151,3 +151,49 @@ def test_a_misspelt_metric_or_time_key_is_one_clear_error(
         watcher.step(["p0000-s0"])
     assert message in str(err.value) and "did you mean" in str(err.value)
     assert str(err.value).endswith(("logged: acc, loss", "logged: epoch"))
+
+
+def test_a_restarted_median_watcher_knows_the_curves_of_runs_that_ended(tmp_path: Path) -> None:
+    from mle_scheduler.testing import FakeBackend
+
+    def row(i: int, loss: float) -> str:
+        rec = {"i": i, "n": 1, "time": {"epoch": [i + 1]}, "stats": {"loss": [loss]}}
+        return json.dumps(rec) + "\n"
+
+    backend = FakeBackend()
+    queue = Queue(backend)
+    keys = [f"t{i}" for i in range(5)]
+    queue.submit_many([JobSpec(["true"], stdout=tmp_path / k / "out") for k in keys], keys=keys)
+    for i, key in enumerate(keys):  # t0 best ... t4 worst, 6 epochs each
+        (tmp_path / f"{key}.journal").write_text("".join(row(e, i + 1 / (e + 1)) for e in range(6)))
+    median = {"type": "median", "n_startup_trials": 2, "n_warmup_steps": 0}
+
+    def watcher() -> PruneWatcher:
+        section, _ = check_pruner(median, eval_score_type="loss")
+        return PruneWatcher(
+            queue,
+            make_pruner(section, maximize=False),
+            metric="loss",
+            time_key="epoch",
+            journal_of=lambda key: tmp_path / f"{key}.journal",
+            decisions=tmp_path / DECISIONS,
+        )
+
+    first = watcher()
+    assert set(first.step(keys)) == {"t2", "t3", "t4"}  # worse than the others' median
+    for job in queue.step():
+        first.finish(job.key)
+    for key in ("t0", "t1"):
+        backend.finish(queue.job(key))
+    for job in queue.step():
+        first.finish(job.key)
+    first.close()
+    again = watcher()  # `mle resume`: nothing runs any more; the curves come from the journal
+    decide = [
+        [p.decide(f"new{k}", e + 1, v) for e in range(6)]
+        for k, v in enumerate((0.5, 1.7, 2.5))
+        for p in (first.pruner, again.pruner)
+    ]
+    assert decide[0] == decide[1] and decide[2] == decide[3] and decide[4] == decide[5]
+    assert "stop" in decide[4] and "stop" not in decide[0]  # the curves are really there
+    again.close()

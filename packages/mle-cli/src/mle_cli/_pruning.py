@@ -1,7 +1,8 @@
 """Pruning a search's running jobs from outside (issue 11): each driver step, every running
 job's journal is followed (mle-logger), its new rows go to the pruner (mle-search), and the
 jobs it stops are cancelled as ``pruned`` (mle-scheduler). Decisions are journaled in
-``pruning.jsonl`` so that ``mle resume`` restores them. The training script is unchanged."""
+``pruning.jsonl`` so that ``mle resume`` restores them; so is each ended run's curve when the
+pruner compares whole curves (median). The training script is unchanged."""
 
 from __future__ import annotations
 
@@ -60,7 +61,15 @@ class PruneWatcher:
 
         self.queue, self.pruner = queue, pruner
         self.metric, self.time_key, self.journal_of = metric, time_key, journal_of
-        pruner.restore(read_jsonl(decisions))
+        records = read_jsonl(decisions)
+        pruner.restore(r for r in records if "action" in r)
+        observe = getattr(pruner, "observe", None)  # MedianPruner: the curves of ended runs
+        self._curves: dict[str, list[tuple[float, float]]] | None = None
+        if callable(observe):
+            self._curves = {}
+            for rec in records:
+                for step, value in zip(rec.get("steps", ()), rec.get("values", ()), strict=False):
+                    observe(rec["curve"], step, value)
         self._written = len(pruner.decisions)
         self._log = JsonlWriter(decisions)
         self._follow: dict[str, JournalFollower] = {}
@@ -75,6 +84,8 @@ class PruneWatcher:
             follow = JournalFollower(self.journal_of(key), self.metric, self.time_key)
             self._follow[key] = follow
         for step, value in follow.poll(final):
+            if self._curves is not None:
+                self._curves.setdefault(key, []).append((step, value))
             if self.pruner.decide(key, step, value) == STOP:
                 break
         if follow.last is None and follow.logged["stats"]:
@@ -94,10 +105,15 @@ class PruneWatcher:
                     f"found {name!r}{hint}; {key} logged: {', '.join(sorted(logged[part]))}"
                 )
 
-    def _journal(self) -> None:
+    def _journal(self, ended: Iterable[str] = ()) -> None:
         for rec in self.pruner.decisions[self._written :]:
             self._log.append(rec.to_dict())
         self._written = len(self.pruner.decisions)
+        for key in ended:
+            curve = self._curves.pop(key, None) if self._curves is not None else None
+            if curve:
+                steps, values = zip(*curve, strict=True)
+                self._log.append({"curve": key, "steps": steps, "values": values})
         self._log.flush()
 
     def step(self, running: Iterable[str]) -> list[str]:
@@ -109,7 +125,7 @@ class PruneWatcher:
             self._feed(key)
             if self.pruner.stopped(key) is not None:  # now, or before a restart
                 stop.append(key)
-        self._journal()
+        self._journal(stop)
         why = {}
         for key in stop:
             self._asked.add(key)
@@ -131,7 +147,7 @@ class PruneWatcher:
         count at the rungs it reached; it is no longer followed."""
         if key not in self._asked and self.pruner.stopped(key) is None:
             self._feed(key, final=True)
-            self._journal()
+        self._journal([key])
         self._follow.pop(key, None)
         self._asked.discard(key)
 
