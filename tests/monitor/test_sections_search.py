@@ -112,3 +112,26 @@ def test_log_axis_only_for_values_spread_like_a_log_uniform_draw() -> None:
     assert not _log_axis(list(rng.uniform(0.001, 1, 50)))  # uniform: linear
     assert not _log_axis([1.0, 2.0, 3.0])
     assert not _log_axis([-1.0, 100.0])
+
+
+def test_importance_agrees_with_scikit_learns_forest() -> None:
+    """The same ranking and a similar out-of-bag R^2 as scikit-learn's random forest with its
+    permutation importance, on three draws of the synthetic search."""
+    ensemble = pytest.importorskip("sklearn.ensemble")
+    inspection = pytest.importorskip("sklearn.inspection")
+    from mle_monitor._sections_search import _encode
+
+    for seed in (1, 2, 3):
+        points = _search(60, seed)
+        ours = param_importance(points)
+        assert ours is not None and ours.oob_r2 is not None
+        names = ["train_config.lr", "train_config.wd", "train_config.opt"]
+        y = np.asarray([p.score for p in points], dtype=float)
+        x, _ = _encode(points, names, y)
+        forest = ensemble.RandomForestRegressor(
+            200, min_samples_leaf=2, oob_score=True, random_state=0
+        ).fit(x, y)
+        theirs = inspection.permutation_importance(forest, x, y, n_repeats=10, random_state=0)
+        order = [names[i] for i in np.argsort(-theirs.importances_mean)]
+        assert [p.name for p in ours.params] == order
+        assert abs(ours.oob_r2 - forest.oob_score_) < 0.15

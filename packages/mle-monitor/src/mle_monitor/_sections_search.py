@@ -6,7 +6,8 @@ mean score over seeds; :func:`~mle_monitor._trials.config_points` folds trials i
 
 **Parameter importance** is Breiman's permutation importance over a small random forest
 (numpy only, no scikit-learn): 48 regression trees, each grown on a bootstrap sample of the
-scored configurations (at least 2 per leaf, a third of the parameters tried per split); a
+scored configurations (at least 2 per leaf, every parameter tried at each split, as
+scikit-learn's regression forest does by default); a
 parameter's importance is how much shuffling its values among the configurations a tree did
 not see (out of bag) raises that tree's squared error, averaged over the trees, as a
 fraction of the scores' variance (0: the score does not depend on it through the model).
@@ -345,7 +346,7 @@ def param_importance(
     rng = np.random.default_rng(seed)
     n = len(y)
     min_leaf = max(min_leaf, n // 100)  # at most ~100 leaves a tree: big searches stay quick
-    max_features = max(1, math.ceil(len(names) / 3))
+    max_features = len(names)
     rises: list[list[float]] = [[] for _ in names]
     oob_sum, oob_cnt = np.zeros(n), np.zeros(n)
     for _ in range(n_trees):
