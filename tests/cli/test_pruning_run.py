@@ -67,7 +67,7 @@ def _check_pruned(project: Project, exp: Path, steps: tuple[float, ...] | None) 
         assert steps is None or step in steps
         assert rec["score"] == pytest.approx(rec["params"]["train_config.x"] * step)  # last value
     decisions = [json.loads(d) for d in (exp / "pruning.jsonl").read_text().splitlines()]
-    assert sum(d["action"] == "stop" for d in decisions) >= len(pruned)
+    assert sum(d.get("action") == "stop" for d in decisions) >= len(pruned)
     status = project.mle("status", str(exp)).stdout
     assert "pruned" in status and "failed" not in status
 

@@ -92,7 +92,7 @@ def _prune_real_jobs(tmp_path: Path, backend: str, timeout: float) -> None:
     assert again.status(refresh=False)[JobState.PRUNED] == len(pruned)  # lr0.25: maybe too
     assert again.status(refresh=False)[JobState.FAILED] == 0
     lines = [json.loads(x) for x in (tmp_path / DECISIONS).read_text().splitlines()]
-    assert {d["trial"] for d in lines if d["action"] == "stop"} >= set(BAD)
+    assert {d["trial"] for d in lines if d.get("action") == "stop"} >= set(BAD)
     restarted = PruneWatcher(  # `mle resume`: a fresh pruner restored from the decisions
         again,
         make_pruner(section, maximize=False),
