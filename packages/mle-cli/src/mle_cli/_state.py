@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from mle_scheduler import OwnerLock, ProcessRef
 
 STATUS_FILE = names.RUN_STATUS_FILE
-FINAL = ("done", "failed", "cancelled", "timeout", "lost")
+FINAL = ("done", "failed", "cancelled", "timeout", "lost", "pruned")
 
 
 def read_jobs(exp: ExperimentDir) -> list[PlannedJob]:

@@ -31,7 +31,9 @@ __all__ = ["Dashboard", "DashboardState", "run_monitor"]
 _NEXT = {"n", "j", "\x1b[B", "\x1b[C", "\x1bOB", "\x1bOC", "\t"}
 _PREV = {"p", "k", "\x1b[A", "\x1b[D", "\x1bOA", "\x1bOD"}
 _QUIT = {"q", "Q", "\x1b", "\x03"}
-_JOB_STATES = ("running", "queued", "pending", "done", "failed", "timeout", "lost", "cancelled")
+_JOB_STATES = (
+    "running", "queued", "pending", "done", "pruned", "failed", "timeout", "lost", "cancelled",
+)  # fmt: skip
 
 
 def _duration(seconds: float | None) -> str:

@@ -65,7 +65,8 @@ DRIVER_LOCK = "driver.lock"
 RUN_STATUS_FILE = "job-status.json"
 
 FAILED_STATES = ("failed", "timeout", "lost")
-JOB_FINAL = ("done", "cancelled", *FAILED_STATES)
+#: final states; ``pruned`` (stopped early by a search's pruner) ended well, like ``done``
+JOB_FINAL = ("done", "cancelled", "pruned", *FAILED_STATES)
 
 
 def hyper_log_name(hyperlog_fname: str) -> str:
@@ -213,8 +214,8 @@ def job_state(st: StatusRecord | None, ev: dict[str, Any], running: bool) -> str
     driver runs (see the module docstring)."""
     state = str(ev.get("state", "pending"))
     if st is not None and st.exit_code is not None:
-        if state in ("timeout", "cancelled") or (state == "failed" and ev.get("verdict")):
-            return state  # the driver knows more than the exit code
+        if state in ("timeout", "cancelled", "pruned") or (state == "failed" and ev.get("verdict")):
+            return state  # the driver knows more than the exit code (a pruned job exits 143)
         return "done" if st.exit_code == 0 else "failed"
     if state in ("done", "failed") and st is None:
         return "lost"  # the run folder lost its record: nothing proves the job ran
@@ -342,9 +343,19 @@ class _Logs:
         if reset:
             self._clear_jobs()
         for rec in rows:
-            jid = rec.get("job_id")
-            if isinstance(jid, str):
+            jid, seed = rec.get("job_id"), rec.get("seed")
+            if (
+                isinstance(jid, str)
+                and isinstance(rec.get("config_id"), str)
+                and _int(seed) is not None
+            ):
                 self.table.setdefault(jid, rec)
+            else:  # a damaged row: named once, the rest is read
+                warnings.warn(
+                    f"{root / JOBS_TABLE}: skipped a row that is not a job ({rec!r:.120}: "
+                    "expected a job_id, a config_id and an integer seed)",
+                    stacklevel=3,
+                )
         reset, events = self._events.new(root / EVENTS_LOG)
         if reset:
             self._clear_events()
