@@ -24,15 +24,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from mle_monitor._compare import (
+    from mle_monitor.compare import (
         ExperimentSide,
         compare_experiments,
         comparison_json,
         verdict,
         write_comparison,
     )
-    from mle_monitor._trials import trials_from_folder
     from mle_monitor.results import collect_results
+    from mle_monitor.sections import trials_from_folder
 
     from ._layout import open_experiment
     from .errors import ExperimentDirError
