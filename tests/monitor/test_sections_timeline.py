@@ -112,3 +112,24 @@ def test_trials_from_folder_reads_times_hosts_scores_and_stderr_of_failures(tmp_
     assert bad.stderr_tail == "loading data\nRuntimeError: CUDA out of memory"
     assert bad.start is not None and bad.end is not None  # a finished job's status file
     assert trials["c1-s1"].state == "timeout" and trials["c1-s1"].reason == "hit its time limit"
+
+
+def test_a_pruned_job_is_listed_with_the_pruners_reason(tmp_path: Path) -> None:
+    import json
+
+    root = make_experiment(tmp_path, "exp", jobs=[("c0-s0", "done"), ("c0-s1", "cancelled")])
+    events = [json.loads(line) for line in (root / "events.jsonl").read_text().splitlines()]
+    for ev in events:
+        if ev.get("job_id") == "c0-s1" and ev.get("state") == "cancelled":
+            ev.update(state="pruned", message="pruned at step 4 (loss=0.53)")
+    (root / "events.jsonl").write_text("".join(json.dumps(ev) + "\n" for ev in events))
+    status = root / "runs" / "c0-s1" / "job-status.json"
+    record = json.loads(status.read_text())
+    record.update(end=record["start"] + 0.5, exit_code=143)  # the wrapper saw SIGTERM
+    status.write_text(json.dumps(record))
+    (found,) = failures(trials_from_folder(root))
+    assert (found.job_id, found.state, found.reason) == (
+        "c0-s1",
+        "pruned",
+        "pruned at step 4 (loss=0.53)",
+    )
