@@ -32,6 +32,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], dict[str, Any] | None, str]] = {
     "c000-s6": ([{"state": "running"}], {"host": "elsewhere", "pid": 1}, "orphaned"),
     # no event at all (the event log was lost), but the status file says it finished
     "c000-s7": ([], {"exit_code": 0}, "done"),
+    # stopped early by the search's pruner: its wrapper saw SIGTERM, the driver knows better
+    "c000-s8": ([{"state": "pruned", "message": "pruned at step 4"}], {"exit_code": 143}, "pruned"),
 }
 
 
@@ -64,6 +66,7 @@ def test_status_views_and_monitor_agree_on_every_state(project: Project) -> None
     out = project.mle("status", str(exp.root)).stdout
     shown = {line.split()[0]: line.split()[3] for line in out.splitlines() if line[:2] == "c0"}
     assert shown == want, out
+    assert "pruned at step 4" in out  # why a job did not end as done is shown
     assert detail.record.state == "interrupted"  # a job is unfinished, no driver runs
     assert detail.record.jobs_failed == 3  # the exit code, the verdict and the lost job
 

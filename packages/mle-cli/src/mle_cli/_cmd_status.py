@@ -34,9 +34,10 @@ def run(args: argparse.Namespace) -> int:
             j.exit_code,
             None if j.start is None or j.end is None else f"{j.end - j.start:.1f}s",
             j.run_dir,
+            j.message if j.state != "done" else None,  # why it failed, was pruned, ...
         )
         for j in status.jobs
     ]
-    header = ("job", "config", "seed", "state", "exit", "time", "run folder")
+    header = ("job", "config", "seed", "state", "exit", "time", "run folder", "note")
     console.table(header, rows, right="seed exit time")
     return 0
