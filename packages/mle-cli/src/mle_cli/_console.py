@@ -56,8 +56,13 @@ class Console:
         self.out.print(text)
 
     def json(self, data: Any) -> None:
-        """``data`` as strictly valid JSON on stdout."""
-        self.out.print(dumps(data))
+        """``data`` as strictly valid JSON on stdout (written as is: rich's rendering of a
+        large document costs more than building it)."""
+        try:
+            self.out.file.write(dumps(data) + "\n")
+            self.out.file.flush()
+        except BrokenPipeError:
+            self.out.on_broken_pipe()
 
     def warn(self, message: str) -> None:
         self.err.print(f"mle: warning: {message}", style="yellow")

@@ -20,7 +20,8 @@ from .__about__ import __version__
 from ._console import console
 
 COMMANDS = (
-    "run", "resume", "status", "cancel", "results", "report", "list", "show", "monitor", "init",
+    "run", "resume", "status", "cancel", "results", "report", "compare", "list", "show",
+    "monitor", "init",
 )  # fmt: skip
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
