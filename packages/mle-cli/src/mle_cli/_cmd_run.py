@@ -117,20 +117,14 @@ def _fold(fold: int | None) -> str:
 def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Namespace) -> int:
     """Print the job table and the generated job script; write and run nothing."""
     from ._layout import ExperimentDir
-    from ._plan import plan_proposal_jobs, plan_static_jobs
-    from ._setup import SpecFactory, make_backend, time_limit
+    from ._plan import plan_static_jobs
+    from ._setup import SpecFactory, make_backend, marker_for, time_limit
 
     if spec.is_search:
-        from ._search import build_strategy
+        from ._search import preview
 
-        search = dict(spec.search or {})
-        first = build_strategy(search).ask(min(spec.budget, 5))
-        jobs = [j for i, p in enumerate(first) for j in plan_proposal_jobs(spec, i, p)]
-        console.print(
-            f"{spec.job_type} ({search.get('search_type')}): {spec.budget} proposals x "
-            f"{spec.num_seeds} seeds = {spec.budget * spec.num_seeds} jobs on {spec.backend}"
-            f" (first {len(first)} proposals shown)"
-        )
+        text, jobs = preview(spec)
+        console.print(text)
     else:
         jobs = plan_static_jobs(spec)
         console.print(f"{spec.job_type}: {len(jobs)} jobs on {spec.backend}")
@@ -146,7 +140,7 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
         rows.append((job.job_id, job.config_id, job.seed, shown + _fold(job.fold)))
     console.table(("job", "config", "seed", "params"), rows, right="seed")
     if jobs:
-        make_specs = SpecFactory(ExperimentDir(root), spec.to_record(python, Path.cwd(), []))
+        make_specs = SpecFactory(ExperimentDir(root), marker_for(spec, python, Path.cwd(), []))
         specs = [make_specs(j) for j in jobs]
         backend = make_backend(spec.backend)
         backend.validate(specs)  # what would fail late (after the folder is made) fails now
@@ -162,7 +156,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ._layout import ExperimentDir, new_experiment_root, write_json
     from ._plan import plan_static_jobs
-    from ._setup import make_backend, pick_python, resources_from, write_job_configs
+    from ._setup import make_backend, marker_for, pick_python, resources_from, write_job_configs
 
     argv: list[str] = args.argv
     cwd = Path.cwd()
@@ -190,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     write_record(exp.repro, exp.git_diff, argv, cwd, purpose=args.purpose)
     if not spec.is_search:
         write_job_configs(exp, spec, plan_static_jobs(spec))
-    marker = spec.to_record(python, cwd, argv)
+    marker = marker_for(spec, python, cwd, argv)
     if earlier is not None:
         marker["search"]["reload_from"] = str(earlier)
         if not args.quiet:

@@ -52,8 +52,18 @@ def time_limit(job_args: dict[str, Any]) -> str:
 
 
 def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) -> dict[str, Any]:
-    """The experiment record every later command reads (:meth:`ExperimentSpec.to_record`)."""
-    return spec.to_record(python, cwd, argv)
+    """The experiment record every later command reads (:meth:`ExperimentSpec.to_record`); a
+    multi-fidelity search's budget is its schedule's trial count, not batches x iterations."""
+    record = spec.to_record(python, cwd, argv)
+    if spec.is_search:
+        from mle_search import FidelityStrategy
+
+        from ._search import build_strategy
+
+        strategy = build_strategy(dict(spec.search or {}))
+        if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
+            record["budget"] = strategy.planned_trials
+    return record
 
 
 def spec_from_marker(marker: dict[str, Any]) -> ExperimentSpec:
