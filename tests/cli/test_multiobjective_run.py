@@ -22,18 +22,6 @@ from cli_helpers import Project
 pytest.importorskip("optuna")
 
 
-def _driver_scores_objectives() -> bool:
-    """The driver scores every objective (requests/H5.md, R1); until then these tests skip."""
-    import mle_cli._driver as driver
-
-    return "score_objectives" in Path(driver.__file__).read_text(encoding="utf-8")
-
-
-pytestmark = pytest.mark.skipif(
-    not _driver_scores_objectives(),
-    reason="waits for requests/H5.md R1: mle_cli._driver must score every objective",
-)
-
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "multi_objective"
 
 # logs f1 = x^2 + seed / 10 and f2 = (x - 2)^2 per step; appends its run dir to counter.txt
