@@ -81,10 +81,7 @@ __all__ = [
 KeyPath = tuple[str, ...]
 
 #: search types of the original that other issues bring, lower-cased -> why refused
-REFUSED_SEARCH_TYPES: dict[str, str] = {
-    # in mle-search already, but `mle run` does not drive its asynchronous promotions yet
-    "asha": "arrives in mle run with issue 11 (multi-fidelity search)",
-}
+REFUSED_SEARCH_TYPES: dict[str, str] = {}
 #: the original's spellings of the multi-fidelity searches, lower-cased -> canonical
 _SEARCH_ALIASES = {
     "hyperband": "hyperband",
@@ -453,6 +450,11 @@ class _Translator:
             s.pop("search_type")
             return None
         canonical = _SEARCH_ALIASES.get(lower) or (lower if lower in _BUILTIN_SEARCH else None)
+        if canonical is None and stype != lower:  # a plug-in's name written in capitals (ASHA)
+            from .plugins import available_search_types
+
+            installed = available_search_types()
+            canonical = lower if lower in installed and stype not in installed else None
         if canonical is not None and stype != canonical:
             s["search_type"] = canonical
             self.value_note(where, stype, ("param_search_args", "search_type"), canonical)
