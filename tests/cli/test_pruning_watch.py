@@ -197,3 +197,19 @@ def test_a_restarted_median_watcher_knows_the_curves_of_runs_that_ended(tmp_path
     assert decide[0] == decide[1] and decide[2] == decide[3] and decide[4] == decide[5]
     assert "stop" in decide[4] and "stop" not in decide[0]  # the curves are really there
     again.close()
+
+
+def test_a_damaged_pruning_journal_is_one_clear_error(tmp_path: Path) -> None:
+    from mle_cli.errors import UsageError
+    from mle_scheduler.testing import FakeBackend
+
+    (tmp_path / DECISIONS).write_text('{"trial": "p0000-s0", "step": "x", "action": "stop"}\n')
+    with pytest.raises(UsageError, match=r"pruning.jsonl: a damaged pruning record \("):
+        PruneWatcher(
+            Queue(FakeBackend()),
+            make_pruner(check_pruner(SECTION, eval_score_type="loss")[0], maximize=False),
+            metric="loss",
+            time_key="epoch",
+            journal_of=lambda key: tmp_path / "none",
+            decisions=tmp_path / DECISIONS,
+        )

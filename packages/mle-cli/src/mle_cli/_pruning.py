@@ -61,15 +61,21 @@ class PruneWatcher:
 
         self.queue, self.pruner = queue, pruner
         self.metric, self.time_key, self.journal_of = metric, time_key, journal_of
+        from mle_search import MleSearchError
+
         records = read_jsonl(decisions)
-        pruner.restore(r for r in records if "action" in r)
         observe = getattr(pruner, "observe", None)  # MedianPruner: the curves of ended runs
         self._curves: dict[str, list[tuple[float, float]]] | None = None
-        if callable(observe):
-            self._curves = {}
-            for rec in records:
-                for step, value in zip(rec.get("steps", ()), rec.get("values", ()), strict=False):
-                    observe(rec["curve"], step, value)
+        try:
+            pruner.restore(r for r in records if "action" in r)
+            if callable(observe):
+                self._curves = {}
+                for rec in records:
+                    steps, values = rec.get("steps") or (), rec.get("values") or ()
+                    for step, value in zip(steps, values, strict=False):
+                        observe(rec["curve"], step, value)
+        except (MleSearchError, KeyError, TypeError) as exc:
+            raise UsageError(f"{decisions}: a damaged pruning record ({exc})") from None
         self._written = len(pruner.decisions)
         self._log = JsonlWriter(decisions)
         self._follow: dict[str, JournalFollower] = {}
