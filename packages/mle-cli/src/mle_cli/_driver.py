@@ -74,6 +74,7 @@ class Driver:
         self.pruning: PruneWatcher | None = None  # stops running jobs (ASHA, median)
         self.todo: deque[PlannedJob] = deque()  # planned, not yet handed to the queue
         self.open: dict[str, PlannedJob] = {}  # in the queue, not final
+        self.rows: set[str] = set()  # a search's jobs with a row in the job table
         self.running: set[str] = set()
         self.progress = Progress(self.spec.project_name, quiet=quiet)
         self.stop_requested = self._in_strategy = self._metric_seen = self._warned_ckpt = False
@@ -282,12 +283,25 @@ class Driver:
         finally:
             self._in_strategy = False
         self._check_stop()
-        for trial in trials:
-            jobs = self._trial_jobs(trial)
-            write_job_configs(self.exp, self.spec, jobs)  # recorded before they run
-            self._enqueue(jobs)
+        if trials:
+            self._start_runs()
         if self.loop.exhausted:
             self.progress.total = self.loop.n_proposed * len(self.loop.seeds)
+
+    def _start_runs(self) -> None:
+        """Start the runs the loop releases: every seed of a new trial or, racing seeds, one
+        seed at a time. A run's row (and config) is written before it is submitted."""
+        assert self.loop is not None
+        runs = self.loop.next_runs()
+        trials = {t.id: t for t in self.loop.pending_trials}
+        for tid in dict.fromkeys(t for t, _ in runs):
+            seeds = {s for t, s in runs if t == tid}
+            jobs = [j for j in self._trial_jobs(trials[tid]) if j.seed in seeds]
+            jobs = [j for j in jobs if j.job_id not in self.rows]  # resumed: rows exist
+            if jobs:
+                write_job_configs(self.exp, self.spec, jobs)  # recorded before they run
+                self.rows.update(j.job_id for j in jobs)
+                self._enqueue(jobs)
 
     def _trial_jobs(self, trial: Trial) -> list[PlannedJob]:
         """A trial's jobs (budget, parent's checkpoint and ``train_config.extra`` for a
@@ -350,7 +364,10 @@ class Driver:
             why = str(reason)
             rec = {"job_id": job.job_id, "state": "failed", "verdict": True, "exit_code": 0}
             self.events.append({**rec, "message": why, "time": time.time()})
-        if self.loop.report(job.proposal, job.seed, score, reason=reason) is not None:
+        told = self.loop.report(job.proposal, job.seed, score, reason=reason)
+        if self.loop.race:  # its next seed, unless the race is over
+            self._start_runs()
+        if told is not None:
             best = self.loop.best(1)
             if self.loop.n_objectives > 1:
                 self.progress.set_best(f"Pareto front of {len(self.loop.pareto_front())} trial(s)")
@@ -430,6 +447,7 @@ class Driver:
         for job in read_jobs(self.exp):
             if job.proposal is not None:
                 trials.setdefault(job.proposal, []).append(job)
+                self.rows.add(job.job_id)
         verdicts = {j.job_id: self._verdict(j) for js in trials.values() for j in js}
         fidelity = isinstance(loop.strategy, FidelityStrategy)
         if self.retry_failed and not fidelity:  # a told trial's failed seeds run again
@@ -457,7 +475,8 @@ class Driver:
         for trial in open_trials:
             have = {j.job_id for j in trials[trial.id]}
             missing = [j for j in self._trial_jobs(trial) if j.job_id not in have]
-            if missing:  # a crash cut the trial's rows short: plan the rest now
+            if missing and not loop.race:  # a crash cut the rows short (racing: see next_runs)
+                self.rows.update(j.job_id for j in missing)
                 write_job_configs(self.exp, self.spec, missing)
                 trials[trial.id].extend(missing)
                 verdicts.update(dict.fromkeys((j.job_id for j in missing), "run"))

@@ -98,6 +98,7 @@ def search_loop(exp: ExperimentDir | None, spec: ExperimentSpec) -> SearchLoop:
         log=None if exp is None else HyperLog(hyper_log_path(exp, search)),
         annotate=annotate,
         aggregate=str(search.get("aggregate_seeds") or "mean"),
+        race=bool(search.get("race_seeds")),  # seeds one at a time while the trial can win
         background=None,  # a slow strategy proposes on a worker thread while jobs run
     )
 
