@@ -89,8 +89,10 @@ def test_compare_writes_a_self_contained_report_and_takes_registry_ids(
     res = _mle(project, "compare", ids[a.resolve()], str(b), "-d", str(out))
     assert f"wrote {out / 'compare.md'}" in res.stdout
     page = (out / "compare.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 1 and "http" not in page
-    assert (out / "figures" / "compare.png").read_bytes().startswith(b"\x89PNG")
+    assert page.count("data:image/png;base64,") == 2 and "http" not in page
+    for name in ("compare.png", "compare_curves.png"):  # matched configs; each best's curve
+        assert (out / "figures" / name).read_bytes().startswith(b"\x89PNG")
+    assert "Each experiment&#x27;s best configuration" in page  # escaped
 
 
 def test_compare_bad_input_is_one_line(two_versions: tuple[Project, Path, Path]) -> None:

@@ -174,7 +174,7 @@ def test_comparison_page_renders_with_its_figure(experiment: Path, tmp_path: Pat
     out = tmp_path / "cmp"
     _mle(root, "compare", str(experiment), str(experiment), "-d", str(out))
     page = inspect_page(BROWSER or "", out / "compare.html")
-    _check_page(page, min_images=1)
+    _check_page(page, min_images=2)
     assert page.headings[0].startswith("Comparison:")
 
 

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     labels: list[str] = []
     for arg in args.experiments:
         exp = open_experiment(arg)
-        res = collect_results(exp.root, args.metric, alpha=args.alpha)
+        res = collect_results(exp.root, args.metric, curves=3, alpha=args.alpha)
         doc = res.document
         label = exp.root.name
         if label in labels:
@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
                 metric=doc.get("metric"),
                 maximize=doc.get("maximize"),
                 folder=str(exp.root),
+                bands=res.bands,
             )
         )
     cmp = compare_experiments(sides, alpha=args.alpha)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import html
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._sections_plot import fmt_value, new_figure, png_bytes, short_name
 from ._stats import DEFAULT_ALPHA, TestResult, welch_t_test
@@ -28,11 +28,15 @@ from ._trials import Trial, is_bad, params_key
 from .errors import StatsInputError
 from .report import Figure, Section, render_html, render_markdown
 
+if TYPE_CHECKING:
+    from .results import Band
+
 __all__ = [
     "CompareCell",
     "CompareRow",
     "ExperimentComparison",
     "ExperimentSide",
+    "best_curves_figure",
     "compare_experiments",
     "compare_figure",
     "compare_html",
@@ -56,6 +60,9 @@ class ExperimentSide:
     metric: str | None = None
     maximize: bool | None = None
     folder: str | None = None
+    #: learning-curve bands (stat -> one per configuration, :attr:`Results.bands` of
+    #: :func:`mle_monitor.results.collect_results` with ``curves``); optional
+    bands: Mapping[str, Sequence[Band]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -364,7 +371,43 @@ def comparison_sections(cmp: ExperimentComparison) -> list[Section]:
     if png is not None:
         figure = Figure("Matched configurations", "compare", png)
         sections.append(Section("Figure", figures=[figure]))
+    png = best_curves_figure(cmp)
+    if png is not None:
+        figure = Figure(f"Learning curve of {cmp.metric}", "compare_curves", png)
+        sections.append(Section("Each experiment's best configuration", figures=[figure]))
     return sections
+
+
+def best_curves_figure(cmp: ExperimentComparison) -> bytes | None:
+    """The learning curve of the metric of each experiment's best configuration (mean over
+    seeds with the t 95% band; no band from a single seed), one colour per experiment. None
+    when no experiment has the curve (bands not collected)."""
+    import numpy as np
+
+    drawn = []
+    for i, side in enumerate(cmp.sides):
+        best = cmp.best(i)
+        bands = side.bands.get(cmp.metric) or []
+        band = next((b for b in bands if best is not None and b.config_id == best.config_id), None)
+        if band is not None and len(band.time):
+            drawn.append((i, side, band))
+    if not drawn:
+        return None
+    fig = new_figure(7.0, 4.2)
+    ax = fig.subplots()
+    for i, side, band in drawn:
+        s = band.summary
+        ok = s.count > 1
+        label = f"{side.label}: {band.config_id} (n={band.n_runs})"
+        ax.plot(band.time, s.mean, color=f"C{i}", lw=1.6, label=label)
+        low, high = np.where(ok, s.ci_low, s.mean), np.where(ok, s.ci_high, s.mean)
+        ax.fill_between(band.time, low, high, color=f"C{i}", alpha=0.2, lw=0)
+    ax.set(xlabel=drawn[0][2].time_name, ylabel=cmp.metric)
+    ax.set_title(f"{cmp.metric} of each experiment's best configuration (t 95% band)", fontsize=10)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return png_bytes(fig)
 
 
 def _title(cmp: ExperimentComparison) -> str:
