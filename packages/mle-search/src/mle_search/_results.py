@@ -177,10 +177,8 @@ class Evaluation:
     @property
     def multi_objective(self) -> bool:
         """True for an evaluation of several objectives (``values`` has more than one)."""
-        return (
-            (self.values is not None
-            and len(self.values) > 1)
-            or any(isinstance(v, tuple) for v in self.scores)
+        return (self.values is not None and len(self.values) > 1) or any(
+            isinstance(v, tuple) for v in self.scores
         )
 
     def to_dict(self) -> dict[str, Any]:
