@@ -404,7 +404,8 @@ def collect_results(
     out = Results(document=doc, detail=detail)
     if track is not None:
         order = [c["config_id"] for c in ranked] if maximize is not None else list(by_config)
-        order += [cid for cid in by_config if cid not in set(order)]
+        seen = set(order)
+        order += [cid for cid in by_config if cid not in seen]
         shown = order[: track.limit]
         late = [cid for cid in shown if cid in track.dropped]
         for cid in late:  # fell out of the best while read, ended among them: read again
