@@ -4,38 +4,12 @@ grid) matched by parameters; folders and registry ids accepted; bad input in one
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cli_helpers import TRAIN_PY, Project, grid_yaml
 
 pytest.importorskip("matplotlib")
-
-# `mle` with the compare command registered even before main.py lists it (H2's file)
-_MLE = (
-    "import importlib, sys\n"
-    "m = importlib.import_module('mle_cli.main')\n"
-    "if 'compare' not in m.COMMANDS:\n"
-    "    m.COMMANDS = (*m.COMMANDS, 'compare')\n"
-    "sys.exit(m.main(sys.argv[1:]))\n"
-)
-
-
-def _mle(project: Project, *args: str, check: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MLE_USER_CONFIG": str(project.root / "no-user-config.yaml")}
-    res = subprocess.run(
-        [sys.executable, "-c", _MLE, *args],
-        cwd=project.root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
-    assert res.returncode == check, f"mle {args} -> {res.returncode}\n{res.stdout}\n{res.stderr}"
-    return res
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +38,7 @@ def test_compare_matches_the_grid_and_says_which_differences_are_real(
     two_versions: tuple[Project, Path, Path],
 ) -> None:
     project, a, b = two_versions
-    doc = json.loads(_mle(project, "compare", str(a), str(b), "--json").stdout)
+    doc = json.loads(project.mle("compare", str(a), str(b), "--json").stdout)
     assert doc["metric"] == "score" and doc["maximize"] is True
     assert [e["label"] for e in doc["experiments"]] == [a.name, b.name]
     matched = [c for c in doc["configs"] if c["matched"]]
@@ -86,7 +60,7 @@ def test_compare_writes_a_self_contained_report_and_takes_registry_ids(
     listed = json.loads(project.mle("list", "--json").stdout)
     ids = {Path(r["folder"]).resolve(): r["id"] for r in listed}
     out = project.root / "cmp"
-    res = _mle(project, "compare", ids[a.resolve()], str(b), "-d", str(out))
+    res = project.mle("compare", ids[a.resolve()], str(b), "-d", str(out))
     assert f"wrote {out / 'compare.md'}" in res.stdout
     page = (out / "compare.html").read_text(encoding="utf-8")
     assert page.count("data:image/png;base64,") == 2 and "http" not in page
@@ -97,8 +71,8 @@ def test_compare_writes_a_self_contained_report_and_takes_registry_ids(
 
 def test_compare_bad_input_is_one_line(two_versions: tuple[Project, Path, Path]) -> None:
     project, a, _ = two_versions
-    res = _mle(project, "compare", str(a), check=2)
+    res = project.mle("compare", str(a), check=2)
     assert "expected two or more experiments, found 1" in res.stderr
     assert "Traceback" not in res.stderr
-    res = _mle(project, "compare", str(a), str(project.root / "nope"), check=2)
+    res = project.mle("compare", str(a), str(project.root / "nope"), check=2)
     assert "nope: experiment folder not found" in res.stderr and "Traceback" not in res.stderr

@@ -103,16 +103,9 @@ def _search(budget_lr_bins: int = 5) -> dict[str, object]:
 
 
 def _mle(root: Path, *args: str, check: int | None = 0) -> subprocess.CompletedProcess[str]:
-    code = (
-        "import importlib, sys\n"
-        "m = importlib.import_module('mle_cli.main')\n"
-        "if 'compare' not in m.COMMANDS:\n"
-        "    m.COMMANDS = (*m.COMMANDS, 'compare')\n"
-        "sys.exit(m.main(sys.argv[1:]))\n"
-    )
     env = {**os.environ, "MLE_USER_CONFIG": str(root / "no-user-config.yaml")}
     res = subprocess.run(
-        [sys.executable, "-c", code, *args],
+        [sys.executable, "-m", "mle_cli", *args],
         cwd=root,
         capture_output=True,
         text=True,

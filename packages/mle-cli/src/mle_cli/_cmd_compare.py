@@ -2,7 +2,7 @@
 
 The first experiment is the reference; each configuration's seed scores in the others are
 tested against it (Welch's t). Writes compare.md, a self-contained compare.html and
-figures/compare.png, or prints JSON with --json.
+figures/ (matched configurations; each experiment's best learning curve), or --json.
 """
 
 from __future__ import annotations
