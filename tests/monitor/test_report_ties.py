@@ -162,3 +162,11 @@ def test_running_summary_matches_summarize_with_unequal_lengths_and_gaps() -> No
     got, ref = band.summary(), summarize(arrays)
     for name in ("mean", "std", "stderr", "ci_low", "ci_high", "count"):
         assert np.allclose(getattr(got, name), getattr(ref, name), rtol=1e-12, equal_nan=True)
+
+
+def test_progress_counts_every_finished_run_once(tmp_path: Path) -> None:
+    series = {f"c{i}": [[1.0, float(i)], None, [2.0, float(i)]] for i in range(4)}
+    folder = make_search(tmp_path / "exp", series, metric="loss")
+    calls: list[tuple[int, int]] = []
+    collect_results(folder, curves=2, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, 8) for i in range(1, 9)]  # 4 configs x 2 finished seeds
