@@ -69,7 +69,7 @@ def _check_pruned(project: Project, exp: Path, steps: tuple[float, ...] | None) 
     decisions = [json.loads(d) for d in (exp / "pruning.jsonl").read_text().splitlines()]
     assert sum(d.get("action") == "stop" for d in decisions) >= len(pruned)
     status = project.mle("status", str(exp)).stdout
-    assert "pruned" in status and "failed" not in status
+    assert "pruned at step " in status and "failed" not in status  # with the step it reached
 
 
 @pytest.mark.parametrize(
