@@ -15,6 +15,7 @@ The drawing and the numbers are the pure functions of :mod:`._sections_search` a
 from __future__ import annotations
 
 import html
+import weakref
 from typing import TYPE_CHECKING
 
 from ._sections_search import (
@@ -37,19 +38,20 @@ __all__ = ["failures_section", "search_analysis_section", "timeline_section"]
 MAX_FAILURE_ROWS = 200
 MAX_STDERR_TAILS = 20
 
-_cache: list[tuple[Results, list[Trial]]] = []
+#: the last report's trials, keyed by a weak reference to its results (nothing kept alive)
+_cache: list[tuple[weakref.ref[Results], list[Trial]]] = []
 
 
 def report_trials(ctx: ReportContext) -> list[Trial]:
     """The context's jobs as trials (read once per report: the sections share them)."""
-    for res, cached in _cache:
-        if res is ctx.results:
+    for ref, cached in _cache:
+        if ref() is ctx.results:
             return cached
     if ctx.detail is None:  # a folder of the original toolbox: no job records
         trials: list[Trial] = []
     else:
         trials = trials_from_folder(ctx.folder, ctx.doc, detail=ctx.detail)
-    _cache[:] = [(ctx.results, trials)]
+    _cache[:] = [(weakref.ref(ctx.results), trials)]
     return trials
 
 
