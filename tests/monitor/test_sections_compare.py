@@ -105,3 +105,34 @@ def test_written_comparison_is_self_contained(tmp_path: Path) -> None:
     assert verdict(cmp)[0].startswith("v2 against v1: 2 matched configurations")
     assert paths["figure"].read_bytes().startswith(b"\x89PNG")
     assert "| configuration | v1 | v2 | v3 |" in md
+
+
+def test_config_files_match_by_name_and_no_direction_ranks_nothing() -> None:
+    """Two multiple-configs experiments (no search: no direction) of two project copies: the
+    configurations are their config files, matched by name whatever the folder."""
+
+    def side(label: str, folder: str, shift: float) -> ExperimentSide:
+        trials = [
+            Trial(
+                f"c{i}-s{seed}",
+                {"config_fname": f"/{folder}/configs/c{i}.json"},
+                i + shift + 0.01 * seed,
+                "done",
+                config_id=f"c00{i}",
+                seed=seed,
+            )
+            for i in (1, 2)
+            for seed in range(3)
+        ]
+        return ExperimentSide(label, trials, "score", None)
+
+    cmp = compare_experiments([side("v1", "proj-v1", 0.0), side("v2", "proj-v2", 1.0)])
+    assert cmp.maximize is None and cmp.best(0) is None
+    assert [r.params for r in cmp.matched] == [
+        {"config_fname": "c1.json"},
+        {"config_fname": "c2.json"},
+    ]  # the configurations' order, not ranked
+    assert verdict(cmp) == [
+        "v2 against v1: 2 matched configurations, mean difference +1; 2 of 2 tested differ "
+        "at p<0.05 (2 higher, 0 lower)."
+    ]

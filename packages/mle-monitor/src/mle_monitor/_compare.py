@@ -3,9 +3,12 @@ training script), matched by their parameters.
 
 Each experiment is a list of :class:`~mle_monitor._trials.Trial` (one per job). A
 configuration of one experiment matches one of another when their parameters are equal
-(floats to 10 significant digits, :func:`~mle_monitor._trials.params_key`), whatever their
-config ids. For each matched configuration the first experiment is the reference: every
-other experiment's seed scores are compared with the reference's by Welch's t-test (the
+(floats to 10 significant digits, :func:`~mle_monitor._trials.params_key`; a configuration
+file by its name, :func:`match_params`), whatever their config ids. Without a direction (no
+experiment is a search) nothing is ranked and differences are only higher or lower.
+
+For each matched configuration the first experiment is the reference: every other
+experiment's seed scores are compared with the reference's by Welch's t-test (the
 mean difference, its p-value, Cohen's d), the test :mod:`mle_monitor.stats` uses to mark
 configurations tied with the best. A difference with ``p < alpha`` is marked as real; no
 correction for the several comparisons is applied (each row is judged alone).
@@ -18,7 +21,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from ._sections_plot import fmt_value, new_figure, png_bytes, short_name
@@ -43,6 +46,7 @@ __all__ = [
     "compare_markdown",
     "comparison_json",
     "comparison_sections",
+    "match_params",
     "summary_rows",
     "table_rows",
     "verdict",
@@ -99,7 +103,7 @@ class ExperimentComparison:
     sides: list[ExperimentSide]
     rows: list[CompareRow]  # matched in every experiment first, best reference mean first
     metric: str
-    maximize: bool
+    maximize: bool | None  # None: no experiment is a search (no direction, nothing ranked)
     alpha: float
     usage: list[ComputeUsage] = field(default_factory=list)
 
@@ -109,10 +113,11 @@ class ExperimentComparison:
         return [r for r in self.rows if all(c is not None and c.n for c in r.cells)]
 
     def best(self, index: int) -> CompareCell | None:
-        """The best-scoring configuration of one experiment (by mean over its seeds)."""
+        """The best-scoring configuration of one experiment (by mean over its seeds); None
+        without scores or a direction."""
         cells = [r.cells[index] for r in self.rows]
         scored = [c for c in cells if c is not None and c.mean is not None]
-        if not scored:
+        if not scored or self.maximize is None:
             return None
         pick = max if self.maximize else min
         return pick(scored, key=lambda c: c.mean if c.mean is not None else 0.0)
@@ -132,6 +137,20 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | Non
     return mean, math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (len(xs) - 1))
 
 
+#: the parameter a multiple-configs experiment gives each configuration: its config file
+CONFIG_FILE_PARAM = "config_fname"
+
+
+def match_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters configurations are matched by: as they are, except a configuration
+    file (``config_fname``), matched by its name (``v1/c1.json`` matches ``v2/c1.json``)."""
+    out = dict(params)
+    fname = out.get(CONFIG_FILE_PARAM)
+    if isinstance(fname, str):
+        out[CONFIG_FILE_PARAM] = PurePath(fname).name
+    return out
+
+
 def _by_params(
     trials: Sequence[Trial],
 ) -> dict[str, tuple[dict[str, Any], str, list[float | None]]]:
@@ -139,10 +158,11 @@ def _by_params(
     (a job still running or pending is left out)."""
     out: dict[str, tuple[dict[str, Any], str, list[float | None]]] = {}
     for t in trials:
+        params = match_params(t.params)
         if t.state != "done" and not is_bad(t) and t.state != "cancelled":
             continue
-        key = params_key(t.params)
-        entry = out.setdefault(key, (dict(t.params), t.config_id or t.job_id, []))
+        key = params_key(params)
+        entry = out.setdefault(key, (params, t.config_id or t.job_id, []))
         entry[2].append(_finite(t.score) if t.state == "done" else None)
     return out
 
@@ -172,7 +192,7 @@ def compare_experiments(
                 f"{s.label}: expected to {'maximize' if ref.maximize else 'minimize'} like "
                 f"{ref.label}, found the opposite direction"
             )
-    maximize = next((s.maximize for s in sides if s.maximize is not None), False)
+    maximize = next((s.maximize for s in sides if s.maximize is not None), None)
     metric = next((s.metric for s in sides if s.metric), None) or "score"
     groups = [_by_params(s.trials) for s in sides]
     keys = list(dict.fromkeys(k for g in groups for k in g))
@@ -206,6 +226,8 @@ def compare_experiments(
         m = ref_cell.mean if ref_cell is not None and ref_cell.mean is not None else None
         if m is None:
             return (2, 0.0)
+        if maximize is None:  # no direction: keep the order of the configurations
+            return (0 if complete else 1, 0.0)
         return (0 if complete else 1, -m if maximize else m)
 
     rows.sort(key=rank)
@@ -213,7 +235,7 @@ def compare_experiments(
         sides=list(sides),
         rows=rows,
         metric=metric,
-        maximize=bool(maximize),
+        maximize=maximize,
         alpha=alpha,
         usage=[compute_usage(s.trials) for s in sides],
     )
@@ -333,7 +355,7 @@ def verdict(cmp: ExperimentComparison) -> list[str]:
     reference (both scored), how many differ and in which direction."""
     out = []
     ref = cmp.sides[0].label
-    better = "higher" if cmp.maximize else "lower"
+    better = {True: " (higher is better)", False: " (lower is better)", None: ""}[cmp.maximize]
     for i, side in enumerate(cmp.sides[1:], start=1):
         cells = [r.cells[i] for r in cmp.rows if r.cells[0] is not None and r.cells[0].n]
         diffs = [c.diff for c in cells if c is not None and c.diff is not None]
@@ -343,12 +365,17 @@ def verdict(cmp: ExperimentComparison) -> list[str]:
             out.append(f"{side.label}: no configuration of {ref} was run and scored here.")
             continue
         mean_diff = math.fsum(diffs) / len(diffs)
-        good = sum(1 for c in sig if c.diff is not None and (c.diff > 0) == cmp.maximize)
-        out.append(
+        text = (
             f"{side.label} against {ref}: {len(diffs)} matched configurations, mean "
-            f"difference {mean_diff:+.3g} ({better} is better); {len(sig)} of {len(tested)} "
-            f"tested differ at p<{cmp.alpha:g} ({good} better, {len(sig) - good} worse)."
+            f"difference {mean_diff:+.3g}{better}; {len(sig)} of {len(tested)} tested differ at "
+            f"p<{cmp.alpha:g}"
         )
+        if cmp.maximize is None:
+            higher = sum(1 for c in sig if c.diff is not None and c.diff > 0)
+            out.append(f"{text} ({higher} higher, {len(sig) - higher} lower).")
+            continue
+        good = sum(1 for c in sig if c.diff is not None and (c.diff > 0) == cmp.maximize)
+        out.append(f"{text} ({good} better, {len(sig) - good} worse).")
     return out
 
 
