@@ -8,6 +8,7 @@ figures/ (matched configurations; each experiment's best learning curve), or --j
 from __future__ import annotations
 
 import argparse
+import re
 from pathlib import Path
 
 from ._console import console
@@ -65,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         console.json(comparison_json(cmp))
         return 0
-    out = Path(args.out_dir or f"compare_{'_vs_'.join(labels[:3])}")
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", "_vs_".join(labels[:3])).strip("-.")
+    out = Path(args.out_dir or f"compare_{name}")
     paths = write_comparison(cmp, out)
     for line in verdict(cmp):
         console.print(line)
