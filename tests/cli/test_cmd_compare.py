@@ -76,3 +76,12 @@ def test_compare_bad_input_is_one_line(two_versions: tuple[Project, Path, Path])
     assert "Traceback" not in res.stderr
     res = project.mle("compare", str(a), str(project.root / "nope"), check=2)
     assert "nope: experiment folder not found" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_default_output_folder_has_safe_characters_only() -> None:
+    from mle_cli._cmd_compare import default_out_dir
+
+    assert default_out_dir(["20261202-0801_grid", "20261202-0801_grid (2)"]) == (
+        "compare_20261202-0801_grid_vs_20261202-0801_grid-2"
+    )
+    assert default_out_dir(["a", "b", "c", "d"]) == "compare_a_vs_b_vs_c"

@@ -24,6 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON instead of writing files")
 
 
+def default_out_dir(labels: list[str]) -> str:
+    """``compare_A_vs_B`` (the first three labels), with only safe characters."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", "_vs_".join(labels[:3])).strip("-.")
+    return f"compare_{name}"
+
+
 def run(args: argparse.Namespace) -> int:
     from mle_monitor.compare import (
         ExperimentSide,
@@ -66,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         console.json(comparison_json(cmp))
         return 0
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", "_vs_".join(labels[:3])).strip("-.")
-    out = Path(args.out_dir or f"compare_{name}")
+    out = Path(args.out_dir or default_out_dir(labels))
     paths = write_comparison(cmp, out)
     for line in verdict(cmp):
         console.print(line)
