@@ -110,6 +110,7 @@ def test_log_axis_only_for_values_spread_like_a_log_uniform_draw() -> None:
     rng = np.random.default_rng(0)
     assert _log_axis(list(10 ** rng.uniform(-5, -1, 50)))
     assert not _log_axis(list(rng.uniform(0.001, 1, 50)))  # uniform: linear
+    assert _log_axis([0.02, 0.3, 1.0, 3.0] * 3)  # a grid by decades
     assert not _log_axis([1.0, 2.0, 3.0])
     assert not _log_axis([-1.0, 100.0])
 

@@ -63,13 +63,15 @@ def _is_numeric(values: Sequence[Any]) -> bool:
 
 
 def _log_axis(values: Sequence[float]) -> bool:
-    """Drawn on a log axis: positive values spanning at least two decades and bunched at the
-    low end (the median in the lowest tenth of the range, as a log-uniform draw is), so a
-    uniform draw from 0.001 to 1 stays linear."""
+    """Drawn on a log axis: positive values spanning at least two decades whose median sits
+    nearer the middle of the range in log space than in linear space (a log-uniform draw or
+    a grid like 0.01, 0.1, 1; a uniform draw from 0.001 to 1 stays linear)."""
     if not values or min(values) <= 0 or max(values) / min(values) < 100:
         return False
-    lo, hi = min(values), max(values)
-    return (float(np.median(values)) - lo) / (hi - lo) < 0.1
+    lo, hi, mid = min(values), max(values), float(np.median(values))
+    linear = (mid - lo) / (hi - lo)
+    logs = (math.log(mid) - math.log(lo)) / (math.log(hi) - math.log(lo))
+    return abs(logs - 0.5) < abs(linear - 0.5)
 
 
 class _Axis:
