@@ -25,8 +25,8 @@ pytest.importorskip("matplotlib")
 BROWSER = find_chromium()
 
 
-@pytest.fixture(autouse=True)
-def _need_browser() -> None:
+@pytest.fixture(autouse=True, scope="module")
+def _need_browser() -> None:  # module scope: checked before the module's experiment is run
     if BROWSER is not None:
         return
     msg = "no chromium on this machine (apt-get install chromium)"
