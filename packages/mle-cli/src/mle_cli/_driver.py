@@ -214,6 +214,11 @@ class Driver:
             state = self.queue.final_state(job.job_id)
             if state is None:
                 return "open"
+            if state in (JobState.PRUNED, JobState.TIMEOUT, JobState.CANCELLED):
+                # only the driver's event says so (the job was killed): a SIGKILLed driver may
+                # have died before that event reached events.jsonl, so it is written again
+                rec = {"job_id": job.job_id, "state": state.value, "resumed": True}
+                self.events.append({**rec, "time": time.time()})
             if state is JobState.PRUNED:
                 return "pruned"
             done, failed = state is JobState.DONE, state in (JobState.FAILED, JobState.TIMEOUT)
