@@ -55,14 +55,11 @@ def _folder(project: Project) -> ExperimentFolder:
     return exp
 
 
-def test_status_views_and_monitor_agree_on_every_state(project: Project) -> None:
-    from mle_cli._state import job_views
-
+def test_status_and_monitor_agree_on_every_state(project: Project) -> None:
     exp = _folder(project)
     want = {job_id: case[2] for job_id, case in CASES.items()}
     detail = inspect_experiment(exp.root)
     assert {j.job_id: j.state for j in detail.jobs} == want
-    assert {v.job.job_id: v.state for v in job_views(exp)} == want
     out = project.mle("status", str(exp.root)).stdout
     shown = {line.split()[0]: line.split()[3] for line in out.splitlines() if line[:2] == "c0"}
     assert shown == want, out

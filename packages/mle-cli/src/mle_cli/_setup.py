@@ -66,11 +66,6 @@ def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) ->
     return record
 
 
-def spec_from_marker(marker: dict[str, Any]) -> ExperimentSpec:
-    """The ExperimentSpec ``mle run`` recorded (resume never re-reads the YAML)."""
-    return ExperimentSpec.from_record(marker)
-
-
 def pick_python(spec: ExperimentSpec, cwd: Path) -> tuple[str, str | None]:
     """(interpreter, warning): ``meta_job_args.python``, else env_name/venv_path, else this one."""
     if spec.python:

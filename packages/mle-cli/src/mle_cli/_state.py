@@ -10,17 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mle_config import layout as names
-
 from ._layout import ExperimentDir
 from ._plan import PlannedJob
 
 if TYPE_CHECKING:
     from mle_monitor import ExperimentDetail
     from mle_scheduler import OwnerLock, ProcessRef
-
-STATUS_FILE = names.RUN_STATUS_FILE
-FINAL = ("done", "failed", "cancelled", "timeout", "lost", "pruned")
 
 
 def read_jobs(exp: ExperimentDir) -> list[PlannedJob]:
@@ -76,11 +71,7 @@ def stop_driver(exp: ExperimentDir, timeout: float = 30.0) -> ProcessRef | None:
     return driver_lock(exp).stop(timeout)
 
 
-# -- shims until _driver.py / _results.py read mle_monitor's JobInfo (see requests/H2.md) --
-def events_path(exp: ExperimentDir) -> Path:
-    return exp.events
-
-
+# -- a shim until tests/cli/test_driver_units.py reads inspect_experiment (requests/H2.md) --
 @dataclass(frozen=True)
 class JobView:
     """A job table row with its state (a :class:`mle_monitor.JobInfo` in the old shape)."""
@@ -94,15 +85,12 @@ class JobView:
     message: str | None = None
 
 
-def job_views(
-    exp: ExperimentDir, jobs: list[PlannedJob] | None = None, driver_runs: bool | None = None
-) -> list[JobView]:
+def job_views(exp: ExperimentDir, driver_runs: bool | None = None) -> list[JobView]:
     """Every planned job with its state, from :func:`mle_monitor.inspect_experiment`."""
-    rows = {j.job_id: j for j in (read_jobs(exp) if jobs is None else jobs)}
-    infos = experiment_status(exp, driver_runs).jobs
+    rows = {j.job_id: j for j in read_jobs(exp)}
     return [
         JobView(rows[i.job_id], i.state, i.exit_code, exp.run_dir(i.job_id), i.start, i.end,
                 i.message)
-        for i in infos
+        for i in experiment_status(exp, driver_runs).jobs
         if i.job_id in rows
     ]  # fmt: skip
