@@ -27,6 +27,14 @@ from .folder import ExperimentFolder, new_experiment_root, newest_experiment
 from .layout import hyper_log_name
 from .loading import load_config
 from .overrides import apply_overrides, parse_override
+from .plan import (
+    PlannedJob,
+    config_updates,
+    plan_proposal_jobs,
+    plan_static_jobs,
+    proposal_job_id,
+    seeds_for,
+)
 from .plugins import available_backends, available_search_types, installed_plugins
 from .schema import (
     ACQ_FUNCTIONS,
@@ -68,6 +76,7 @@ __all__ = [
     "ExperimentFolder",
     "ExperimentSpec",
     "MleConfigError",
+    "PlannedJob",
     "Translation",
     "__version__",
     "apply_overrides",
@@ -75,6 +84,7 @@ __all__ = [
     "available_backends",
     "available_search_types",
     "check_backend",
+    "config_updates",
     "extra_cmd_line_args",
     "format_duration",
     "get_configs_ready",
@@ -91,10 +101,14 @@ __all__ = [
     "normalize_time_per_job",
     "parse_duration",
     "parse_override",
+    "plan_proposal_jobs",
+    "plan_static_jobs",
+    "proposal_job_id",
     "read_user_config",
     "scheduler_time",
     "script_argv",
     "script_runner",
+    "seeds_for",
     "strict_dumps",
     "user_config_path",
     "write_json",
