@@ -133,3 +133,25 @@ def test_a_pruned_job_is_listed_with_the_pruners_reason(tmp_path: Path) -> None:
         "pruned",
         "pruned at step 4 (loss=0.53)",
     )
+
+
+def test_retried_attempts_count_as_compute_and_show_on_the_timeline(tmp_path: Path) -> None:
+    import json
+
+    root = make_experiment(tmp_path, "exp", jobs=[("c0-s0", "done"), ("c0-s1", "done")])
+    events = [json.loads(line) for line in (root / "events.jsonl").read_text().splitlines()]
+    first = [  # c0-s0 ran 5 s, failed and was run again (attempt 1, the events above)
+        {"state": "running", "attempt": 0, "time": T0 - 10.0, "job_id": "c0-s0"},
+        {"state": "retrying", "attempt": 0, "time": T0 - 5.0, "job_id": "c0-s0",
+         "message": "failed"},
+    ]  # fmt: skip
+    (root / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in first + events))
+    trials = {t.job_id: t for t in trials_from_folder(root)}
+    assert trials["c0-s0"].attempts == ((T0 - 10.0, T0 - 5.0),)
+    assert trials["c0-s1"].attempts == ()
+    usage = compute_usage(list(trials.values()))
+    assert usage.jobs == 2 and usage.retried_s == pytest.approx(5.0)
+    assert usage.compute_s == pytest.approx(5.0 + 0.9 + 0.9)
+    assert usage.hosts[0].jobs == 2
+    assert timeline_figure(list(trials.values())) is not None
+    assert failures(list(trials.values())) == []  # retried, then done: not a failure

@@ -107,7 +107,7 @@ def search_analysis_section(ctx: ReportContext) -> Section | None:
     """For a search: the configurations across their parameters (parallel coordinates) and
     which parameters the score depends on (permutation importance over a random forest)."""
     doc = ctx.doc
-    if not doc.get("search_type"):
+    if not doc.get("search_type") or doc.get("pareto"):  # several objectives: the front's
         return None
     points = points_from_results(doc)
     if sum(p.score is not None for p in points) < 2:
@@ -157,6 +157,11 @@ def timeline_section(ctx: ReportContext) -> Section | None:
         f"{fmt_duration(usage.wall_s)} of wall time from the first start to the last end, "
         f"on average {usage.mean_parallel:.2g} job(s) running at once."
     )
+    if usage.retried_s > 0:
+        note += (
+            f" Of the compute, {fmt_duration(usage.retried_s)} went to earlier attempts of jobs "
+            "that were run again (grey in the figure)."
+        )
     if usage.jobs_untimed:
         note += f" {usage.jobs_untimed} job(s) without a recorded start and end are left out."
     section = Section.table("Timeline", header, rows, note=note)

@@ -38,6 +38,7 @@ STATE_COLORS = {
     "pruned": "#ff7f0e",
     "cancelled": "#bcbd22",
     "running": "#1f77b4",
+    "retried": "#c7c7c7",  # an earlier attempt of a job that was run again
 }
 
 
@@ -93,9 +94,10 @@ class ComputeUsage:
 
     jobs: int  # with a known start and end
     jobs_untimed: int
-    compute_s: float  # sum of the jobs' run times
+    compute_s: float  # sum of the jobs' run times, earlier (retried) attempts included
     wall_s: float  # first start to last end
     hosts: list[HostUsage] = field(default_factory=list)
+    retried_s: float = 0.0  # of compute_s: the earlier attempts of retried jobs
 
     @property
     def mean_parallel(self) -> float:
@@ -105,6 +107,16 @@ class ComputeUsage:
 
 def _timed(trials: Sequence[Trial]) -> list[Trial]:
     return [t for t in trials if t.duration is not None]
+
+
+def _with_attempts(trials: Sequence[Trial]) -> list[Trial]:
+    """The timed jobs and, as ``retried`` pseudo-jobs on the same host (the status file
+    keeps only the last attempt's host), their earlier attempts."""
+    out = _timed(trials)
+    for t in trials:
+        for i, (start, end) in enumerate(t.attempts):
+            out.append(Trial(f"{t.job_id}#{i}", t.params, None, "retried", start, end, t.host))
+    return out
 
 
 def _lanes(trials: Sequence[Trial]) -> list[int]:
@@ -133,17 +145,22 @@ def _by_host(trials: Sequence[Trial]) -> dict[str, list[Trial]]:
 def compute_usage(trials: Sequence[Trial]) -> ComputeUsage:
     """Total compute (the sum of the jobs' run times), wall time and the per-host split."""
     timed = _timed(trials)
-    if not timed:
+    every = _with_attempts(trials)
+    if not every:
         return ComputeUsage(0, len(trials), 0.0, 0.0, [])
-    start = min(t.start for t in timed if t.start is not None)
-    end = max(t.end for t in timed if t.end is not None)
+    start = min(t.start for t in every if t.start is not None)
+    end = max(t.end for t in every if t.end is not None)
     hosts = []
-    for host, group in _by_host(timed).items():
+    for host, group in _by_host(every).items():
         lanes = _lanes(group)
         total = math.fsum(t.duration or 0.0 for t in group)
-        hosts.append(HostUsage(host, len(group), total, max(lanes) + 1))
-    total = math.fsum(t.duration or 0.0 for t in timed)
-    return ComputeUsage(len(timed), len(trials) - len(timed), total, end - start, hosts)
+        jobs = sum(t.state != "retried" for t in group)
+        hosts.append(HostUsage(host, jobs, total, max(lanes) + 1))
+    total = math.fsum(t.duration or 0.0 for t in every)
+    retried = math.fsum(t.duration or 0.0 for t in every if t.state == "retried")
+    return ComputeUsage(
+        len(timed), len(trials) - len(timed), total, end - start, hosts, retried_s=retried
+    )
 
 
 def fmt_duration(seconds: float) -> str:
@@ -164,7 +181,7 @@ def timeline_figure(trials: Sequence[Trial], *, max_jobs: int = 2000) -> bytes |
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    timed = _timed(trials)
+    timed = _with_attempts(trials)
     if not timed:
         return None
     usage = compute_usage(trials)
@@ -188,7 +205,7 @@ def timeline_figure(trials: Sequence[Trial], *, max_jobs: int = 2000) -> bytes |
             boxes.append([(left, y0), (left + width, y0), (left + width, y1), (left, y1)])
             colors.append(STATE_COLORS.get(t.state, "#333333"))
         ticks.append(base + (n - 1) / 2)
-        labels.append(f"{host} ({len(group)} jobs)")
+        labels.append(f"{host} ({sum(t.state != 'retried' for t in group)} jobs)")
         base += n
         ax.axhline(base - 0.5, color="#999", lw=0.6)
     edge = "white" if len(shown) <= 300 else "none"

@@ -58,6 +58,8 @@ class Trial:
     reason: str | None = None
     stderr_tail: str = ""
     order: int | None = None  # the proposal's index in a search (evaluation order)
+    #: (start, end) of each earlier attempt that was retried (from the queue's events)
+    attempts: tuple[tuple[float, float], ...] = ()
 
     @property
     def duration(self) -> float | None:
@@ -198,6 +200,30 @@ def _reason(state: str, code: int | None, message: str | None, hyper: str | None
     return None
 
 
+def _earlier_attempts(folder: Path) -> dict[str, list[tuple[float, float]]]:
+    """job id -> (start, end) of each attempt that ended in a retry: from the attempt's
+    ``running`` event to its ``retrying`` event (as seen by the driver's polling)."""
+    from mle_scheduler import iter_jsonl
+
+    from ._folder import EVENTS_LOG
+
+    started: dict[tuple[str, int], float] = {}
+    out: dict[str, list[tuple[float, float]]] = {}
+    for ev in iter_jsonl(folder / EVENTS_LOG):
+        key, attempt, t = (
+            ev.get("job_id", ev.get("key")),
+            ev.get("attempt"),
+            _finite(ev.get("time")),
+        )
+        if not isinstance(key, str) or not isinstance(attempt, int) or t is None:
+            continue
+        if ev.get("state") == "running":
+            started.setdefault((key, attempt), t)
+        elif ev.get("state") == "retrying" and (key, attempt) in started:
+            out.setdefault(key, []).append((started.pop((key, attempt)), t))
+    return out
+
+
 def _hyper_reasons(folder: Path, marker: Mapping[str, Any]) -> dict[tuple[str, int], str]:
     """(config id, seed) -> the reason the hyper log gives for a seed that did not score."""
     from mle_scheduler import iter_jsonl
@@ -231,7 +257,8 @@ def trials_from_folder(
     its ``configs`` the evaluation order); default: the folder's ``results.json`` when it
     has one, else no scores. Start, end and host come from each run's status file (written
     by the job's own wrapper), the reason from the queue's last event or the hyper log, the
-    stderr tail (``stderr_lines`` non-blank lines) only for jobs a failures section lists.
+    stderr tail (``stderr_lines`` non-blank lines) only for jobs a failures section lists,
+    earlier attempts that were retried from the queue's events.
     ``detail``: the folder's :func:`inspect_experiment` when the caller has it (not read again).
     Raises :class:`~mle_monitor.errors.ExperimentFolderError` for a folder that is not an
     experiment."""
@@ -255,6 +282,7 @@ def trials_from_folder(
             if isinstance(prop, int) and not isinstance(prop, bool):
                 order[row["config_id"]] = prop
     hyper = _hyper_reasons(root, marker)
+    earlier = _earlier_attempts(root)
 
     out: list[Trial] = []
     for job in detail.jobs:
@@ -276,6 +304,7 @@ def trials_from_folder(
             exit_code=job.exit_code,
             reason=_reason(job.state, job.exit_code, job.message, hyper.get(key)),
             order=order.get(job.config_id or ""),
+            attempts=tuple(earlier.get(job.job_id, ())),
         )
         if is_bad(trial):
             err = root / RUNS_DIR / job.job_id / detail.err_file
