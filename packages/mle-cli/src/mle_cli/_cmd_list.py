@@ -72,13 +72,7 @@ def _when(epoch: float | None) -> str | None:
 
 def _rescan(reg: Registry, root: Path, prune: bool) -> int:
     """Rescan, with a progress bar on a terminal's stderr (thousands of folders take a while)."""
-    if not console.err.is_terminal:
-        return len(reg.rescan(root, prune=prune))
-    from rich.progress import Progress
+    from mle_monitor.progress import progress_bar
 
-    with Progress(console=console.err, transient=True) as bar:
-        task = bar.add_task("reading experiment folders", total=None)
-        records = reg.rescan(
-            root, prune=prune, progress=lambda i, n: bar.update(task, completed=i, total=n)
-        )
-    return len(records)
+    with progress_bar("reading experiment folders") as update:
+        return len(reg.rescan(root, prune=prune, progress=update))
