@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["fmt_value", "is_number", "new_figure", "png_bytes", "short_name"]
+__all__ = ["fmt_value", "is_number", "new_figure", "param_names", "png_bytes", "short_name"]
 
 DPI = 100
 

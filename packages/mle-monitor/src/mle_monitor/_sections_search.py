@@ -19,7 +19,7 @@ score the parameters explain at all: with a low R^2 the importances say little.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -473,13 +473,3 @@ def score_vs_params(
 def importance_rows(result: Importance) -> list[list[str]]:
     """The importance as table rows: parameter, kind, importance, standard error."""
     return [[p.name, p.kind, f"{p.importance:.3f}", f"{p.stderr:.3f}"] for p in result.params]
-
-
-def search_params(points: Sequence[ConfigPoint]) -> Mapping[str, str]:
-    """Each parameter's kind (numeric / categorical) over the scored configurations."""
-    scored = _scored(points)
-    names = param_names([dict(p.params) for p in scored])
-    return {
-        n: "numeric" if _is_numeric([p.params.get(n) for p in scored]) else "categorical"
-        for n in names
-    }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +32,6 @@ __all__ = [
     "is_bad",
     "params_key",
     "points_from_results",
-    "scored_points",
     "trials_from_folder",
 ]
 
@@ -312,8 +311,3 @@ def trials_from_folder(
             trial = replace(trial, stderr_tail=text)
         out.append(trial)
     return out
-
-
-def scored_points(trials: Sequence[Trial]) -> list[ConfigPoint]:
-    """:func:`config_points` with a score only."""
-    return [p for p in config_points(trials) if p.score is not None]
