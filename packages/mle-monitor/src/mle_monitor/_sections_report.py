@@ -107,8 +107,8 @@ def search_analysis_section(ctx: ReportContext) -> Section | None:
     """For a search: the configurations across their parameters (parallel coordinates) and
     which parameters the score depends on (permutation importance over a random forest)."""
     doc = ctx.doc
-    if not doc.get("search_type") or doc.get("pareto"):  # several objectives: the front's
-        return None
+    if not doc.get("search_type") or doc.get("pareto"):
+        return None  # several objectives: no single score; the Pareto section shows them
     points = points_from_results(doc)
     if sum(p.score is not None for p in points) < 2:
         return None
