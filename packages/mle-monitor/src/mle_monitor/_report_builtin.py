@@ -11,6 +11,7 @@ from .report import Figure, ReportContext, Section
 from .results import config_table, describe_score, fmt_num, fmt_params, job_counts, ranked_configs
 
 if TYPE_CHECKING:
+    import numpy as np
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure as MplFigure
 
@@ -134,6 +135,19 @@ def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
 
 
+MAX_DRAWN_ROWS = 1500  # a 7-inch figure is ~770 pixels wide: more points only cost time
+
+
+def _drawn_rows(n: int) -> slice | np.ndarray:
+    """The rows a curve of ``n`` rows is drawn with: all, or ``MAX_DRAWN_ROWS`` evenly spaced
+    ones (first and last included)."""
+    import numpy as np
+
+    if n <= MAX_DRAWN_ROWS:
+        return slice(None)
+    return np.unique(np.linspace(0, n - 1, MAX_DRAWN_ROWS).round().astype(np.int64))
+
+
 def learning_curves_section(ctx: ReportContext) -> Section | None:
     """One figure per tracked stat: each plotted configuration's mean over seeds with
     mle-logger's t 95% band (seeds of unequal length masked, not cut to the shortest)."""
@@ -150,18 +164,26 @@ def learning_curves_section(ctx: ReportContext) -> Section | None:
         for b in bands:
             s = b.summary
             label = f"{b.config_id}: {fmt_params(params.get(b.config_id, {}))} (n={b.n_runs})"
-            (line,) = ax.plot(b.time, s.mean, label=label, lw=1.6)
-            ok = s.count > 1  # no interval from a single seed
-            low = np.where(ok, s.ci_low, s.mean)
-            high = np.where(ok, s.ci_high, s.mean)
-            ax.fill_between(b.time, low, high, color=line.get_color(), alpha=0.2, lw=0)
+            rows = _drawn_rows(len(s.mean))
+            (line,) = ax.plot(b.time[rows], s.mean[rows], label=label, lw=1.6)
+            ok = s.count[rows] > 1  # no interval from a single seed
+            low = np.where(ok, s.ci_low[rows], s.mean[rows])
+            high = np.where(ok, s.ci_high[rows], s.mean[rows])
+            ax.fill_between(b.time[rows], low, high, color=line.get_color(), alpha=0.2, lw=0)
         if lo > 0 and hi / lo > 1e3:
             ax.set_yscale("log")  # positive values spanning more than three decades
         ax.legend(fontsize=7, loc="best")
         title = f"{stat}: mean over seeds, t 95% band{res.curves_note}"
         png = _png(fig, ax, title, bands[0].time_name, stat)
         figures.append(Figure(f"Learning curve: {stat}", f"curve_{_safe(stat)}", png))
-    return Section("Learning curves", figures=figures)
+    longest = max(len(b.summary.mean) for bands in res.bands.values() for b in bands)
+    note = ""
+    if longest > MAX_DRAWN_ROWS:
+        note = (
+            f"Bands are computed from every logged row; curves longer than {MAX_DRAWN_ROWS} "
+            f"rows (here up to {longest}) are drawn at {MAX_DRAWN_ROWS} evenly spaced rows."
+        )
+    return Section("Learning curves", note, f"<p>{note}</p>" if note else "", figures)
 
 
 def _isnum(v: Any) -> bool:
@@ -178,7 +200,7 @@ def search_section(ctx: ReportContext) -> Section | None:
     import numpy as np
 
     doc = ctx.doc
-    if not doc.get("search_type"):
+    if not doc.get("search_type") or doc.get("pareto"):  # several objectives: the front's
         return None
     configs = sorted(
         (c for c in doc["configs"] if c.get("proposal") is not None), key=lambda c: c["proposal"]
