@@ -85,13 +85,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _earlier_search(spec: ExperimentSpec) -> Path | None:
     """Check the search space; with ``reload_log``, the earlier hyper log it continues from,
     checked against the space (a log that does not fit is named now, not after the start)."""
-    from mle_search import MleSearchError
+    from mle_search import FidelityStrategy, MleSearchError
 
     from ._search import build_strategy, find_earlier_hyper_log, read_hyper_log
 
     search = dict(spec.search or {})
     strategy = build_strategy(search)
     if not search.get("reload_log"):
+        return None
+    if isinstance(strategy, FidelityStrategy):
+        console.warn(
+            f"param_search_args.reload_log: {search.get('search_type')} cannot learn from an "
+            "earlier search (its rungs are decided on its own results); starting a new search"
+        )
         return None
     earlier = find_earlier_hyper_log(spec.experiment_dir, spec.project_name, Path())
     if earlier is None:
