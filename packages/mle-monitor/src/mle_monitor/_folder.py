@@ -1,8 +1,7 @@
 """Read an experiment folder (the truth) into a registry record and a per-job view.
 
-The file names are those of :mod:`mle_config.layout` (repeated here because mle-monitor
-depends on no sibling but mle-scheduler; a test checks that both lists agree). Nothing here
-writes to the folder, so a read-only (shared) experiment can be inspected.
+The file names are those of :mod:`mle_config.layout`. Nothing here writes to the folder, so a
+read-only (shared) experiment can be inspected.
 
 A job's state (the one job-state model of the toolbox: ``mle status``, ``mle results``, the
 registry and the dashboard all read it here) is a :class:`mle_scheduler.JobState` value or
@@ -32,8 +31,22 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from mle_config.layout import (
+    DRIVER_LOCK,
+    EVENTS_LOG,
+    EXPERIMENT_MARKER,
+    HYPER_LOG,
+    JOBS_TABLE,
+    REPRO_RECORD,
+    RESOLVED_CONFIG,
+    RESULTS,
+    RUN_STATUS_FILE,
+    RUNS_DIR,
+    hyper_log_name,
+)
 
 from ._record import EXPERIMENT_STATES, ExperimentRecord
 from .errors import ExperimentFolderError
@@ -52,29 +65,9 @@ __all__ = [
     "read_experiment",
 ]
 
-# -- names of mle_config.layout ------------------------------------------------------------
-EXPERIMENT_MARKER = "mle-experiment.json"
-RESOLVED_CONFIG = "experiment.resolved.json"
-JOBS_TABLE = "jobs.jsonl"
-EVENTS_LOG = "events.jsonl"
-HYPER_LOG = "hyper_log.jsonl"
-REPRO_RECORD = "reproducibility.json"
-RESULTS = "results.json"
-RUNS_DIR = "runs"
-DRIVER_LOCK = "driver.lock"
-RUN_STATUS_FILE = "job-status.json"
-
 FAILED_STATES = ("failed", "timeout", "lost")
 #: final states; ``pruned`` (stopped early by a search's pruner) ended well, like ``done``
 JOB_FINAL = ("done", "cancelled", "pruned", *FAILED_STATES)
-
-
-def hyper_log_name(hyperlog_fname: str) -> str:
-    """As :func:`mle_config.layout.hyper_log_name`: the base name, suffix made ``.jsonl``."""
-    name = PurePath(hyperlog_fname).name
-    if not name.endswith(".jsonl"):
-        name = PurePath(name).stem + ".jsonl"
-    return name
 
 
 @dataclass(frozen=True)
