@@ -84,3 +84,14 @@ def test_a_run_that_is_not_a_search_has_no_search_analysis(tmp_path: Path) -> No
     md = write_report(folder, tmp_path / "report", curves=0).markdown.read_text()
     assert "## Search analysis" not in md
     assert "## Timeline" in md and "## Failed and stopped jobs" in md
+
+
+def test_a_running_experiments_timeline_counts_its_running_jobs_so_far(tmp_path: Path) -> None:
+    from monitor_helpers import driver_holding, make_experiment
+
+    root = make_experiment(tmp_path, "live", jobs=[("c0-s0", "done"), ("c0-s1", "running")])
+    with driver_holding(root):
+        md = write_report(root, tmp_path / "report", curves=0).markdown.read_text()
+    timeline = md.split("## Timeline", 1)[1]
+    assert "1 job(s) still running count up to now" in timeline
+    assert "figures/timeline.png" in timeline

@@ -155,3 +155,15 @@ def test_retried_attempts_count_as_compute_and_show_on_the_timeline(tmp_path: Pa
     assert usage.hosts[0].jobs == 2
     assert timeline_figure(list(trials.values())) is not None
     assert failures(list(trials.values())) == []  # retried, then done: not a failure
+
+
+def test_running_jobs_count_up_to_now_only_when_asked() -> None:
+    trials = [_t("a", "done", T0, T0 + 10), _t("r", "running", T0 + 5, None)]
+    finished = compute_usage(trials)
+    assert (finished.jobs, finished.jobs_untimed, finished.jobs_running) == (1, 1, 0)
+    live = compute_usage(trials, now=T0 + 25)
+    assert (live.jobs, live.jobs_untimed, live.jobs_running) == (1, 0, 1)
+    assert live.running_s == pytest.approx(20.0) and live.compute_s == pytest.approx(30.0)
+    assert live.wall_s == pytest.approx(25.0)
+    assert timeline_figure([_t("r", "running", T0, None)]) is None
+    assert timeline_figure([_t("r", "running", T0, None)], now=T0 + 3) is not None

@@ -15,6 +15,7 @@ The drawing and the numbers are the pure functions of :mod:`._sections_search` a
 from __future__ import annotations
 
 import html
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -142,11 +143,17 @@ def search_analysis_section(ctx: ReportContext) -> Section | None:
     return Section("Search analysis", md, page, figures)
 
 
+def _running(ctx: ReportContext) -> bool:
+    """Whether the experiment's driver still runs (its jobs' ends are still coming)."""
+    return ctx.detail is not None and ctx.detail.record.state == "running"
+
+
 def timeline_section(ctx: ReportContext) -> Section | None:
     """The jobs from start to end per host (a Gantt chart) and the compute they used."""
     trials = report_trials(ctx)
-    usage = compute_usage(trials)
-    if usage.jobs == 0:
+    now = time.time() if _running(ctx) else None
+    usage = compute_usage(trials, now)
+    if usage.jobs == 0 and usage.jobs_running == 0:
         return None
     rows = [
         [h.host, str(h.jobs), fmt_duration(h.compute_s), str(h.max_parallel)] for h in usage.hosts
@@ -157,6 +164,11 @@ def timeline_section(ctx: ReportContext) -> Section | None:
         f"{fmt_duration(usage.wall_s)} of wall time from the first start to the last end, "
         f"on average {usage.mean_parallel:.2g} job(s) running at once."
     )
+    if usage.jobs_running:
+        note += (
+            f" {usage.jobs_running} job(s) still running count up to now "
+            f"({fmt_duration(usage.running_s)})."
+        )
     if usage.retried_s > 0:
         note += (
             f" Of the compute, {fmt_duration(usage.retried_s)} went to earlier attempts of jobs "
@@ -165,7 +177,7 @@ def timeline_section(ctx: ReportContext) -> Section | None:
     if usage.jobs_untimed:
         note += f" {usage.jobs_untimed} job(s) without a recorded start and end are left out."
     section = Section.table("Timeline", header, rows, note=note)
-    png = timeline_figure(trials)
+    png = timeline_figure(trials, now=now)
     if png is not None:
         section.figures.append(Figure("Jobs per host", "timeline", png))
     return section

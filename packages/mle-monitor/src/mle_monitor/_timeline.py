@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ._sections_plot import fmt_value, new_figure, png_bytes
 from ._trials import Trial, is_bad
@@ -98,6 +98,8 @@ class ComputeUsage:
     wall_s: float  # first start to last end
     hosts: list[HostUsage] = field(default_factory=list)
     retried_s: float = 0.0  # of compute_s: the earlier attempts of retried jobs
+    jobs_running: int = 0  # counted up to ``now`` (when compute_usage was given one)
+    running_s: float = 0.0  # of compute_s: the running jobs' time so far
 
     @property
     def mean_parallel(self) -> float:
@@ -109,11 +111,14 @@ def _timed(trials: Sequence[Trial]) -> list[Trial]:
     return [t for t in trials if t.duration is not None]
 
 
-def _with_attempts(trials: Sequence[Trial]) -> list[Trial]:
-    """The timed jobs and, as ``retried`` pseudo-jobs on the same host (the status file
-    keeps only the last attempt's host), their earlier attempts."""
+def _with_attempts(trials: Sequence[Trial], now: float | None = None) -> list[Trial]:
+    """The timed jobs; the running ones up to ``now`` (when given); and, as ``retried``
+    pseudo-jobs on the same host (the status file keeps only the last attempt's host), their
+    earlier attempts."""
     out = _timed(trials)
     for t in trials:
+        if now is not None and t.state == "running" and t.start is not None and t.end is None:
+            out.append(replace(t, end=max(now, t.start)))
         for i, (start, end) in enumerate(t.attempts):
             out.append(Trial(f"{t.job_id}#{i}", t.params, None, "retried", start, end, t.host))
     return out
@@ -142,10 +147,11 @@ def _by_host(trials: Sequence[Trial]) -> dict[str, list[Trial]]:
     return hosts
 
 
-def compute_usage(trials: Sequence[Trial]) -> ComputeUsage:
-    """Total compute (the sum of the jobs' run times), wall time and the per-host split."""
+def compute_usage(trials: Sequence[Trial], now: float | None = None) -> ComputeUsage:
+    """Total compute (the sum of the jobs' run times), wall time and the per-host split.
+    ``now``: also count the running jobs' time so far (``running_s``)."""
     timed = _timed(trials)
-    every = _with_attempts(trials)
+    every = _with_attempts(trials, now)
     if not every:
         return ComputeUsage(0, len(trials), 0.0, 0.0, [])
     start = min(t.start for t in every if t.start is not None)
@@ -158,8 +164,16 @@ def compute_usage(trials: Sequence[Trial]) -> ComputeUsage:
         hosts.append(HostUsage(host, jobs, total, max(lanes) + 1))
     total = math.fsum(t.duration or 0.0 for t in every)
     retried = math.fsum(t.duration or 0.0 for t in every if t.state == "retried")
+    running = [t for t in every if t.state == "running"]
     return ComputeUsage(
-        len(timed), len(trials) - len(timed), total, end - start, hosts, retried_s=retried
+        len(timed),
+        len(trials) - len(timed) - len(running),
+        total,
+        end - start,
+        hosts,
+        retried_s=retried,
+        jobs_running=len(running),
+        running_s=math.fsum(t.duration or 0.0 for t in running),
     )
 
 
@@ -173,18 +187,21 @@ def fmt_duration(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
-def timeline_figure(trials: Sequence[Trial], *, max_jobs: int = 2000) -> bytes | None:
+def timeline_figure(
+    trials: Sequence[Trial], *, max_jobs: int = 2000, now: float | None = None
+) -> bytes | None:
     """A Gantt chart (PNG): one bar per job from start to end, the y axis the hosts' lanes,
     the x axis time since the first start, colours by state (legend), the total compute and
     wall time in the title. None when no job has a known start and end. Above ``max_jobs``
-    only the last ``max_jobs`` to start are drawn (the title says so)."""
+    only the last ``max_jobs`` to start are drawn (the title says so). ``now``: running jobs
+    are drawn up to it (an experiment still running)."""
     from matplotlib.collections import PolyCollection
     from matplotlib.patches import Patch
 
-    timed = _with_attempts(trials)
+    timed = _with_attempts(trials, now)
     if not timed:
         return None
-    usage = compute_usage(trials)
+    usage = compute_usage(trials, now)
     shown = sorted(timed, key=lambda t: t.start or 0.0)[-max_jobs:]
     t0 = min(t.start or 0.0 for t in shown)
     span = max(t.end or 0.0 for t in shown) - t0
