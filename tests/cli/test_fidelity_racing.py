@@ -99,3 +99,17 @@ def test_a_killed_race_resumes_without_running_a_finished_seed_again(
     assert _outcome(exp) == expected
     runs = collections.Counter(project.counter())
     assert max(runs.values()) == 1, runs
+
+
+def test_racing_a_multi_fidelity_search_is_refused_in_one_line(tmp_path: Path) -> None:
+    import yaml
+    from fidelity_helpers import FidelityProject
+
+    project = FidelityProject(tmp_path)
+    path = project.root / project.shrink("logreg_halving.yaml", num_arms=2)
+    data = yaml.safe_load(path.read_text())
+    data["param_search_args"]["race_seeds"] = True
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    res = project.mle("run", "fidelity/logreg_halving.yaml", "--dry-run", check=2)
+    [line] = res.stderr.strip().splitlines()
+    assert "param_search_args.race_seeds: expected false for a successive_halving" in line

@@ -10,6 +10,7 @@ from mle_config import ExperimentSpec
 from mle_config import layout as names
 
 from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
+from .errors import UsageError
 
 if TYPE_CHECKING:
     from mle_search import SearchLoop, Strategy, Trial
@@ -77,6 +78,12 @@ def search_loop(exp: ExperimentDir | None, spec: ExperimentSpec) -> SearchLoop:
     strategy = build_strategy(search)
     budget: int | None = spec.budget
     batch_size = max(1, int(search.get("num_iter_per_batch") or 1))
+    if isinstance(strategy, FidelityStrategy) and search.get("race_seeds"):
+        raise UsageError(
+            f"{spec.yaml_path}: param_search_args.race_seeds: expected false for a "
+            f"{search['search_type']} search (each seed of a trial continues the same seed of "
+            "its parent's checkpoint, so its seeds cannot be raced), found true"
+        )
     if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
         # the schedule (rungs, generations) is the budget; a whole rung may be open at once,
         # and PBT's batches are its generations
