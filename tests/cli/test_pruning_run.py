@@ -70,6 +70,15 @@ def _check_pruned(project: Project, exp: Path, steps: tuple[float, ...] | None) 
     assert sum(d.get("action") == "stop" for d in decisions) >= len(pruned)
     status = project.mle("status", str(exp)).stdout
     assert "pruned at step " in status and "failed" not in status  # with the step it reached
+    doc = json.loads(project.mle("results", str(exp), "--json").stdout)
+    configs = {c["params"]["train_config.x"]: c for c in doc["configs"]}
+    for x, rec in records.items():  # a pruned trial is not a failure: scored, marked pruned
+        c = configs[x]
+        assert c["n_failed"] == 0 and c["score_mean"] is not None
+        assert (c.get("state") == "pruned") == (rec.get("state") == "pruned")
+        if rec.get("state") == "pruned":
+            assert c["pruned_at"] == rec["pruned_at"]
+    assert doc["best"]["params"]["train_config.x"] == 1.0
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if score:
         console.print(f"score: {score}")
     console.table(*config_table(doc), right="rank mean std seeds failed p")
-    if doc.get("best"):
+    if doc.get("pareto"):
+        from mle_monitor import format_pareto, read_pareto
+
+        front = read_pareto(doc["experiment_dir"])
+        if front is not None:
+            console.print(f"Pareto front: {len(front.front)} of {len(front.points)} trials")
+            console.print(format_pareto(front))
+    elif doc.get("best"):
         b = doc["best"]
         console.print(f"best: {b['config_id']} ({fmt_params(b['params'])}) = {b['score_mean']:.6g}")
     return 0

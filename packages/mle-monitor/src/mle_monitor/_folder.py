@@ -256,8 +256,8 @@ def _best_from_hyper_log(
     for rec in _iter_jsonl(folder / name):
         score = _number(rec.get("score"))
         params = rec.get("params")
-        if score is None or not isinstance(params, dict):
-            continue
+        if score is None or not isinstance(params, dict) or rec.get("state") == "pruned":
+            continue  # a pruned trial (scored at the step it reached) is never the best
         if best is None or (score > best[0] if maximize else score < best[0]):
             best = (score, params)
     return (None, None) if best is None else best

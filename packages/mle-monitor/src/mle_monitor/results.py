@@ -68,6 +68,15 @@ TIE_RULE = (
 Progress = Callable[[int, int], None]
 
 _KEEP = ("exit_code", "score")  # job fields shown even when null
+#: job states whose run is scored: a pruned run's score is its last value (what the search used)
+_SCORED = ("done", "pruned")
+#: what a search's hyper-log record says of its trial beyond params and scores (multi-fidelity
+#: budget and parent; halving/Hyperband bracket, rung, arm; PBT worker, generation, exploited;
+#: a pruner's stop; seed racing)
+_TRIAL_FACTS = (
+    "budget", "parent", "bracket", "rung", "arm", "worker", "generation", "exploited", "state",
+    "pruned_at", "raced",
+)  # fmt: skip
 
 
 def scan_run(
@@ -305,7 +314,7 @@ def collect_results(
     views = _valid_jobs(root, detail.jobs)
     name, problem_type, maximize = score_settings(marker, metric)
     track = _Curves(curves, maximize) if curves > 0 else None
-    total = sum(1 for v in views if v.state == "done")
+    total = sum(1 for v in views if v.state in _SCORED)
     read = 0
     runs = {v.job_id: _run_dir(root, v) for v in views}
     scores: dict[str, list[float]] = {}
@@ -316,7 +325,7 @@ def collect_results(
         cid = v.config_id or v.job_id
         first_job.setdefault(cid, v)
         score, reason = None, None
-        if v.state == "done":
+        if v.state in _SCORED:
             found = scan_run(
                 runs[v.job_id],
                 v.seed,
@@ -370,6 +379,9 @@ def collect_results(
                 **({} if job.proposal is None else {"proposal": job.proposal}),
             }
         )
+    search = marker.get("search")
+    if search:
+        _add_trial_facts(root, search, configs)
 
     doc: dict[str, Any] = {
         "job_type": marker.get("job_type"),
@@ -382,7 +394,6 @@ def collect_results(
         "jobs": jobs,
         "configs": configs,
     }
-    search = marker.get("search")
     keys: tuple[str, ...] = ("config_id", "params", "score_mean", "score_std")
     keys += ("score_ci_low", "score_ci_high")
     if search:
@@ -400,6 +411,13 @@ def collect_results(
     if search:
         best = ranked[0] if ranked else None
         doc["best"] = {k: best[k] for k in (*keys, "tied_with_best")} if best else None
+        objectives = search.get("objectives")
+        if isinstance(objectives, dict) and len(objectives) > 1:  # no single best: the front
+            from ._pareto import pareto_json, read_pareto
+
+            front = read_pareto(root)
+            doc["best"] = None
+            doc["pareto"] = pareto_json(front) if front is not None else None
 
     out = Results(document=doc, detail=detail)
     if track is not None:
@@ -423,6 +441,34 @@ def collect_results(
             out.curves_note = f" ({track.limit} best of {n_all})"
         out.value_range = (track.lo, track.hi)
     return out
+
+
+def _add_trial_facts(root: Path, search: Mapping[str, Any], configs: list[dict[str, Any]]) -> None:
+    """Add to each configuration of a search (keyed by its trial id, ``proposal``) what its
+    hyper-log record says of the trial (:data:`_TRIAL_FACTS`) and ``continued_by``: the trials
+    that continue it (promoted to a larger budget, or a PBT worker that exploited it; listed
+    for every trial with a budget)."""
+    from ._folder import HYPER_LOG, _iter_jsonl, hyper_log_name
+
+    name = hyper_log_name(str(search.get("hyperlog_fname") or HYPER_LOG))
+    records: dict[int, dict[str, Any]] = {}
+    for rec in _iter_jsonl(root / name):
+        tid = rec.get("id")
+        if isinstance(tid, int) and not isinstance(tid, bool):
+            records[tid] = rec  # the last record of a trial wins (a re-run seed)
+    children: dict[int, list[int]] = {}
+    for tid, rec in records.items():
+        parent = rec.get("parent")
+        if isinstance(parent, int) and not isinstance(parent, bool):
+            children.setdefault(parent, []).append(tid)
+    for c in configs:
+        tid = c.get("proposal")
+        rec = records.get(tid) if isinstance(tid, int) else None
+        if rec is None:
+            continue
+        c.update({k: rec[k] for k in _TRIAL_FACTS if rec.get(k) is not None})
+        if tid in children or rec.get("budget") is not None:  # a multi-fidelity trial: always
+            c["continued_by"] = sorted(children.get(tid, []))
 
 
 def _valid_jobs(root: Path, jobs: list[JobInfo]) -> list[JobInfo]:
@@ -537,12 +583,15 @@ def legacy_results(folder: Path, metric: str | None = None) -> dict[str, Any] | 
 
 
 def ranked_configs(doc: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Configs with a score, best first (in their own order when there is no direction)."""
+    """Configs with a score, best first (in their own order when there is no direction).
+    A pruned trial (stopped early, scored at the step it reached) ranks after every trial
+    that ran its whole budget, as in Optuna: it is never the best."""
     key = "score_aggregate" if doc.get("aggregate_seeds") else "score_mean"
     scored = [c for c in doc["configs"] if c.get(key) is not None]
     if doc.get("maximize") is None:
         return scored
-    return sorted(scored, key=lambda c: c[key], reverse=bool(doc.get("maximize")))
+    sign = -1.0 if doc.get("maximize") else 1.0
+    return sorted(scored, key=lambda c: (c.get("state") == "pruned", sign * c[key]))
 
 
 def job_counts(doc: Mapping[str, Any]) -> str:
