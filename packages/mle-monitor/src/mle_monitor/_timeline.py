@@ -238,7 +238,8 @@ def timeline_figure(
     ax.legend(handles=handles, fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     cut = f", last {len(shown)} of {len(timed)} shown" if len(shown) < len(timed) else ""
     ax.set_title(
-        f"{usage.jobs} jobs: {fmt_duration(usage.compute_s)} of compute in "
+        f"{usage.jobs} jobs{f' (+{usage.jobs_running} running)' if usage.jobs_running else ''}: "
+        f"{fmt_duration(usage.compute_s)} of compute in "
         f"{fmt_duration(usage.wall_s)} (mean {fmt_value(usage.mean_parallel, 3)} at once){cut}",
         fontsize=10,
     )
