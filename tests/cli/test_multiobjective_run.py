@@ -155,17 +155,6 @@ def test_the_original_nevergrad_multi_objective_example_runs(project: Project) -
     assert "Pareto front:" in res.stdout
 
 
-def _results_show_the_front() -> bool:
-    """results.json carries the Pareto front (requests/H5.md R2 + R3); until then it skips."""
-    import mle_monitor.results as results
-
-    return "pareto_json" in Path(results.__file__).read_text(encoding="utf-8")
-
-
-@pytest.mark.skipif(
-    not _results_show_the_front(),
-    reason="waits for requests/H5.md R2 + R3: results and report show the Pareto front",
-)
 def test_results_and_report_show_the_pareto_front(project: Project) -> None:
     make(project)
     data = search_yaml()
