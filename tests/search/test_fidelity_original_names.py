@@ -55,3 +55,23 @@ def test_pbt_extra_names_the_copy_as_the_original() -> None:
     assert later["pbt_ckpt"] == f"ckpt-{pbt.trials[2].parent}"
     assert set(later["pbt_old_params"]) == {"lrate"}  # the proposal's own names
     assert later["pbt_copy_id"] in (0, 1)
+
+
+def test_loop_from_args_lets_the_schedule_be_the_budget() -> None:
+    from mle_search import loop_from_args, planned_runs
+
+    base = {"params_to_search": SPACE, "num_search_batches": 3, "num_iter_per_batch": 2}
+    grid = loop_from_args(
+        {**base, "search_type": "random"}, seeds=[0, 1], annotate=lambda t: {"n": t.id}
+    )
+    assert (grid.budget, grid.batch_size, planned_runs(grid)) == (6, 2, 12)
+    hb = loop_from_args(
+        {**base, "search_type": "hyperband", "hyperband_config": {"max_resource": 9}}, seeds=[0]
+    )
+    assert hb.budget is None and planned_runs(hb) == 22  # the brackets, not 3 x 2
+    pbt = loop_from_args(
+        {**base, "search_type": "pbt", "pbt_config": {"num_workers": 4}}, seeds=[0]
+    )
+    assert planned_runs(pbt) == 12 and pbt.batch_size == 4  # 3 generations of 4 workers
+    with pytest.raises(SearchConfigError, match="race_seeds: expected false for a pbt"):
+        loop_from_args({**base, "search_type": "pbt", "race_seeds": True}, seeds=[0, 1])

@@ -441,9 +441,9 @@ class Driver:
     def _start_search(self) -> None:
         """Restore the search from the hyper log and the job table; report the jobs of open
         trials that ended while no driver ran, follow or run the rest."""
-        from mle_search import FidelityStrategy, Trial
+        from mle_search import FidelityStrategy, Trial, planned_runs
 
-        from ._search import hyper_log_path, planned_runs, read_hyper_log, search_loop
+        from ._search import hyper_log_path, read_hyper_log, search_loop
 
         loop = self.loop = search_loop(self.exp, self.spec)
         records = read_hyper_log(hyper_log_path(self.exp, self.search))

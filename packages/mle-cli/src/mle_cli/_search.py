@@ -10,7 +10,6 @@ from mle_config import ExperimentSpec
 from mle_config import layout as names
 
 from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
-from .errors import UsageError
 
 if TYPE_CHECKING:
     from mle_search import SearchLoop, Strategy, Trial
@@ -21,30 +20,11 @@ def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     return exp.root / names.hyper_log_name(str(search.get("hyperlog_fname") or names.HYPER_LOG))
 
 
-def objectives_of(search: dict[str, Any]) -> bool | dict[str, bool]:
-    """``maximize`` for make_strategy: name -> maximize for a search of several objectives
-    (param_search_args.objectives), else maximize_objective."""
-    objectives = search.get("objectives")
-    if isinstance(objectives, dict) and len(objectives) > 1:
-        return {str(k): bool(v) for k, v in objectives.items()}
-    return bool(search.get("maximize_objective", False))
-
-
 def build_strategy(search: dict[str, Any]) -> Strategy:
     """The mle-search strategy for ``param_search_args`` (bad settings raise SearchError)."""
-    from mle_search import Space, make_strategy
+    from mle_search import strategy_from_args
 
-    stype = str(search["search_type"])
-    options = dict(search.get(f"{stype}_config") or {})  # smbo_config, optuna_config, ...
-    if stype == "pbt" and "num_generations" not in options:  # the original: one per batch
-        options["num_generations"] = int(search.get("num_search_batches") or 1)
-    return make_strategy(
-        stype,
-        Space.from_config(search["params_to_search"]),
-        seed=int(search.get("random_seed") or 0),
-        maximize=objectives_of(search),
-        **options,
-    )
+    return strategy_from_args(search)
 
 
 def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Path) -> Path | None:
@@ -70,43 +50,17 @@ def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Pat
 
 
 def search_loop(exp: ExperimentDir | None, spec: ExperimentSpec) -> SearchLoop:
-    """The mle-search loop of the experiment's search: its strategy, budget, seeds and hyper
-    log (not yet restored: see :meth:`SearchLoop.restore`; no hyper log without ``exp``)."""
-    from mle_search import FidelityStrategy, HyperLog, SearchLoop
+    """The mle-search loop of the experiment's search (:func:`mle_search.loop_from_args`:
+    strategy, budget or schedule, seeds, hyper log; not yet restored, see
+    :meth:`SearchLoop.restore`; no hyper log without ``exp``)."""
+    from mle_search import HyperLog, loop_from_args
 
     search = dict(spec.search or {})
-    strategy = build_strategy(search)
-    budget: int | None = spec.budget
-    batch_size = max(1, int(search.get("num_iter_per_batch") or 1))
-    if isinstance(strategy, FidelityStrategy) and search.get("race_seeds"):
-        raise UsageError(
-            f"{spec.yaml_path}: param_search_args.race_seeds: expected false for a "
-            f"{search['search_type']} search (each seed of a trial continues the same seed of "
-            "its parent's checkpoint, so its seeds cannot be raced), found true"
-        )
-    if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
-        # the schedule (rungs, generations) is the budget; a whole rung may be open at once,
-        # and PBT's batches are its generations
-        budget = None
-        batch_size = int(getattr(strategy, "num_workers", strategy.planned_trials))
-    lineage = getattr(strategy, "lineage", None)  # PBT: the checkpoints a trial descends from
-
-    def annotate(trial: Trial) -> dict[str, Any]:
-        fields: dict[str, Any] = {"config_id": f"p{trial.id:04d}"}
-        if lineage is not None:
-            fields["lineage"] = lineage(trial.id)
-        return fields
-
-    return SearchLoop(
-        strategy,
-        budget=budget,
+    return loop_from_args(
+        search,
         seeds=seeds_for(spec),
-        batch_size=batch_size,
         log=None if exp is None else HyperLog(hyper_log_path(exp, search)),
-        annotate=annotate,
-        aggregate=str(search.get("aggregate_seeds") or "mean"),
-        race=bool(search.get("race_seeds")),  # seeds one at a time while the trial can win
-        background=None,  # a slow strategy proposes on a worker thread while jobs run
+        annotate=lambda trial: {"config_id": f"p{trial.id:04d}"},
     )
 
 
@@ -120,17 +74,6 @@ def read_hyper_log(path: Path) -> list[dict[str, Any]]:
         tid = rec.get("id")
         by_id[tid if isinstance(tid, int) else f"line{i}"] = dict(rec)
     return list(by_id.values())
-
-
-def planned_runs(loop: SearchLoop) -> int:
-    """Runs the whole search makes when nothing fails (for the progress bar)."""
-    from mle_search import FidelityStrategy
-
-    strategy = loop.strategy
-    trials = loop.budget
-    if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
-        trials = strategy.planned_trials
-    return (trials or 0) * len(loop.seeds)
 
 
 def last_checkpoint(run_dir: Path, seed: int) -> str | None:
@@ -190,6 +133,8 @@ def preview(spec: ExperimentSpec, n: int = 5) -> tuple[str, list[PlannedJob]]:
     loop = search_loop(None, spec)
     trials = loop.propose(n * len(loop.seeds))  # n trials, if the strategy has them now
     jobs = [j for t in trials for j in trial_jobs(ExperimentDir(Path(".")), spec, loop, t)[0]]
+    from mle_search import planned_runs
+
     seeds, runs = len(loop.seeds), planned_runs(loop)
     what = f"{runs // seeds} trials" if loop.budget is None else f"{loop.budget} proposals"
     text = (

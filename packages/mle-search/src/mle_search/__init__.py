@@ -9,6 +9,7 @@ samplers) with ask/tell, and an append-only JSON-lines hyper log to resume from.
 """
 
 from .__about__ import __version__
+from ._args import loop_from_args, objectives_of, planned_runs, strategy_from_args
 from ._asha import ASHASearch
 from ._coordinate import CoordinateSearch
 from ._factory import ENTRY_POINT_GROUP, STRATEGIES, available_strategies, make_strategy
@@ -88,7 +89,11 @@ __all__ = [
     "available_strategies",
     "canonical_name",
     "dominates",
+    "loop_from_args",
     "make_strategy",
+    "objectives_of",
     "pareto_front",
+    "planned_runs",
+    "strategy_from_args",
     "to_nested",
 ]
