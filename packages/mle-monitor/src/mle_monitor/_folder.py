@@ -54,13 +54,23 @@ from .errors import ExperimentFolderError
 if TYPE_CHECKING:
     from mle_scheduler import StatusRecord
 
-__all__ = [
+__all__ = [  # the layout names are re-exported for the modules beside this one
+    "DRIVER_LOCK",
+    "EVENTS_LOG",
     "EXPERIMENT_MARKER",
+    "HYPER_LOG",
+    "JOBS_TABLE",
     "JOB_FINAL",
+    "REPRO_RECORD",
+    "RESOLVED_CONFIG",
+    "RESULTS",
+    "RUNS_DIR",
+    "RUN_STATUS_FILE",
     "ExperimentDetail",
     "FolderCache",
     "JobInfo",
     "find_experiment_folders",
+    "hyper_log_name",
     "inspect_experiment",
     "read_experiment",
 ]
