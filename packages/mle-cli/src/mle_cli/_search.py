@@ -12,12 +12,19 @@ from mle_config import layout as names
 from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
 
 if TYPE_CHECKING:
-    from mle_search import SearchLoop, Trial
+    from mle_search import SearchLoop, Strategy, Trial
 
 
 def hyper_log_path(exp: ExperimentDir, search: dict[str, Any]) -> Path:
     """The hyper log inside the experiment folder (``.pkl`` names become ``.jsonl``)."""
     return exp.root / names.hyper_log_name(str(search.get("hyperlog_fname") or names.HYPER_LOG))
+
+
+def build_strategy(search: dict[str, Any]) -> Strategy:
+    """Kept until every caller imports :func:`mle_search.strategy_from_args` itself."""
+    from mle_search import strategy_from_args
+
+    return strategy_from_args(search)
 
 
 def find_earlier_hyper_log(experiment_dir: Path, project_name: str, exclude: Path) -> Path | None:
