@@ -85,12 +85,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def _earlier_search(spec: ExperimentSpec) -> Path | None:
     """Check the search space; with ``reload_log``, the earlier hyper log it continues from,
     checked against the space (a log that does not fit is named now, not after the start)."""
-    from mle_search import FidelityStrategy, MleSearchError
+    from mle_search import FidelityStrategy, MleSearchError, strategy_from_args
 
-    from ._search import build_strategy, find_earlier_hyper_log, read_hyper_log
+    from ._search import find_earlier_hyper_log, read_hyper_log
 
     search = dict(spec.search or {})
-    strategy = build_strategy(search)
+    strategy = strategy_from_args(search)
     if not search.get("reload_log"):
         return None
     if isinstance(strategy, FidelityStrategy):

@@ -56,11 +56,9 @@ def marker_for(spec: ExperimentSpec, python: str, cwd: Path, argv: list[str]) ->
     multi-fidelity search's budget is its schedule's trial count, not batches x iterations."""
     record = spec.to_record(python, cwd, argv)
     if spec.is_search:
-        from mle_search import FidelityStrategy
+        from mle_search import FidelityStrategy, strategy_from_args
 
-        from ._search import build_strategy
-
-        strategy = build_strategy(dict(spec.search or {}))
+        strategy = strategy_from_args(dict(spec.search or {}))
         if isinstance(strategy, FidelityStrategy) and strategy.planned_trials is not None:
             record["budget"] = strategy.planned_trials
     return record
