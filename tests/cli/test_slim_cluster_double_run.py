@@ -17,9 +17,8 @@ import pytest
 from cli_helpers import Project, multi_yaml
 from mle_cli import _driver
 from mle_cli._driver import Driver
-from mle_cli._plan import plan_static_jobs
 from mle_cli._setup import marker_for, write_job_configs
-from mle_config import ExperimentFolder, load_experiment_spec, write_json
+from mle_config import ExperimentFolder, load_experiment_spec, plan_static_jobs, write_json
 from mle_scheduler.backends.cluster import ClusterBackend
 from mle_scheduler.errors import BackendUnavailableError
 
