@@ -159,8 +159,8 @@ def main() -> None:
     found = sorted(tmp.glob("*_bench"))
     t0 = time.perf_counter()
     exp = found[0] if found else build(tmp, configs, seeds, rows)
-    print(f"case {args.case}: {configs} configs x {seeds} seeds, {rows} rows per log; "
-          f"folder {'reused' if found else f'built in {time.perf_counter() - t0:.0f} s'}")  # fmt: skip
+    how = "reused" if found else f"built in {time.perf_counter() - t0:.0f} s"
+    print(f"case {args.case}: {configs} configs x {seeds} seeds, {rows} rows per log; folder {how}")
     env = {**os.environ, "MLE_USER_CONFIG": str(tmp / "none.yaml")}
     env["MLE_REGISTRY"] = str(tmp / "registry.db")
     commands = {
