@@ -20,6 +20,9 @@ class QueuedJob:
     waiting for a slot, and for a job followed through its status file only); ``result`` is the
     latest :class:`JobResult` (``None`` before the first poll); ``meta`` is the caller's
     JSON-ready data, kept in the store. ``final`` is True once the job will not change.
+    ``stopping`` is a stop sent to the backend and not yet confirmed (``{"state": "pruned" or
+    "cancelled", "message": ...}``), kept in the store so that a queue attached later settles
+    the job the same way; ``None`` otherwise.
     """
 
     key: str
@@ -30,6 +33,7 @@ class QueuedJob:
     retries: int = 0
     result: JobResult | None = None
     final: bool = False
+    stopping: dict[str, Any] | None = None
 
     @property
     def state(self) -> JobState:
@@ -55,6 +59,7 @@ class QueuedJob:
             "retries": self.retries,
             "result": None if self.result is None else self.result.to_dict(),
             "final": self.final,
+            "stopping": self.stopping,
         }
 
     @classmethod
@@ -62,6 +67,7 @@ class QueuedJob:
         spec = JobSpec.from_dict(data["spec"])
         result = data.get("result")
         res = None
+        stopping = data.get("stopping")
         if result is not None:
             res = JobResult.from_dict(
                 {"stdout": spec.stdout_path, "stderr": spec.stderr_path, **result}
@@ -75,6 +81,7 @@ class QueuedJob:
             retries=int(data.get("retries", 0)),
             result=res,
             final=bool(data.get("final", False)),
+            stopping=dict(stopping) if isinstance(stopping, Mapping) else None,
         )
 
 

@@ -248,10 +248,12 @@ class Queue:
         if spec is not None:
             job.spec = spec
         job.final, job.result, job.job_id, job.retries = False, None, None, 0
+        job.stopping = None  # a stop of an earlier attempt is no stop of this one
         if job in self._unreported:
             self._unreported.remove(job)
         self._pending.append(key)
         fields: dict[str, Any] = {"final": False, "result": None, "job_id": None, "retries": 0}
+        fields["stopping"] = None
         if spec is not None:
             fields["spec"] = spec.to_dict()
         self._write(job, fields)
@@ -354,6 +356,7 @@ class Queue:
         state = result.state
         self._seen_running.discard(job.key)
         stop = self._stopping.pop(job.key, None)
+        job.stopping = None
         if stop is not None and state is not JobState.DONE:  # done before the cancel: done
             state, message = stop
             result = dataclasses.replace(result, state=state, message=message or result.message)
@@ -386,7 +389,10 @@ class Queue:
                 )
                 return
         job.final = True
-        self._write(job, {"final": True, "result": compact_result(result)})
+        fields: dict[str, Any] = {"final": True, "result": compact_result(result)}
+        if stop is not None:
+            fields["stopping"] = None  # settled
+        self._write(job, fields)
         self._emit(job, state.value, backend_id=result.job_id or None, result=result)
         newly.append(job)
 
@@ -482,6 +488,7 @@ class Queue:
         skipped)."""
         what = _stop_state(state)
         ids: list[str] = []
+        orphans: list[tuple[QueuedJob, str | None]] = []
         stopped: list[str] = []
         for key in [keys] if isinstance(keys, str) else list(keys):
             job = self._jobs.get(key)
@@ -492,15 +499,25 @@ class Queue:
             if key in self._pending:
                 self._pending.remove(key)
                 self._cancelled(job, text or "cancelled before it was submitted", what)
-            elif key in self._orphans:
-                self._orphans.discard(key)
+                continue
+            if key not in self._orphans and job.job_id is None:
+                continue
+            self._stopping[key] = (what, text)
+            job.stopping = {"state": what.value, "message": text}
+            self._write(job, {"stopping": job.stopping})
+            if key in self._orphans:
+                orphans.append((job, text))
+            else:
+                ids.append(job.job_id or "")
+        # Write-ahead: the stop is on disk before any job is signalled. A process killed right
+        # after the signal (the job then ends 143 on its own) leaves a store from which
+        # :meth:`attach` settles the job as asked, never as ``failed``.
+        self._sync(urgent=True)
+        try:
+            for job, text in orphans:
+                self._orphans.discard(job.key)
                 sent = signal_orphan(job.spec)
                 self._cancelled(job, text or ("cancelled" if sent else "not signalled"), what)
-            elif job.job_id is not None:
-                self._stopping[key] = (what, text)
-                self._write(job, {"stopping": {"state": what.value, "message": text}})
-                ids.append(job.job_id)
-        try:
             if ids:
                 self.backend.cancel(ids)
         finally:
@@ -541,6 +558,7 @@ class Queue:
         self, job: QueuedJob, message: str, state: JobState = JobState.CANCELLED
     ) -> None:
         stop = self._stopping.pop(job.key, None)
+        job.stopping = None
         if stop is not None:  # being pruned when cancel_all gave up waiting: still pruned
             state, message = stop[0], stop[1] or message
         job.result = JobResult(
@@ -551,7 +569,10 @@ class Queue:
             message=message,
         )
         job.final = True
-        self._write(job, {"final": True, "result": compact_result(job.result)})
+        fields: dict[str, Any] = {"final": True, "result": compact_result(job.result)}
+        if stop is not None:
+            fields["stopping"] = None  # settled
+        self._write(job, fields)
         self._emit(job, state.value, backend_id=job.job_id, result=job.result)
         self._unreported.append(job)
 
@@ -728,9 +749,14 @@ class Queue:
                     queue._released[job.key] = job.state
                 continue
             queue._jobs[job.key] = job
-            stop = data.get("stopping")
-            if isinstance(stop, dict):
-                queue._stopping[job.key] = (_stop_state(stop.get("state")), stop.get("message"))
+            stop = job.stopping
+            if stop is not None:
+                try:
+                    what = _stop_state(stop.get("state"))
+                except QueueError as exc:
+                    raise StateFileError(f"{path}: job {job.key!r}: stopping: {exc}") from None
+                message = stop.get("message")
+                queue._stopping[job.key] = (what, message if isinstance(message, str) else None)
             if since is not None and job.job_id is None:
                 submitting[job.key] = since
             elif job.job_id is not None:
@@ -744,6 +770,9 @@ class Queue:
         if again and not read_only:  # the writer asked to stop them: maybe it died first
             queue.backend.cancel(again)
         queue._follow_orphans(submitting, settle)
+        if not read_only:  # the same for those followed through their status file only
+            for key in queue._orphans & queue._stopping.keys():
+                signal_orphan(queue._jobs[key].spec)
         queue._seq = len(records)
         return queue
 
