@@ -407,10 +407,12 @@ def collect_results(
             for c, items in zip(configs, by_config.values(), strict=True):
                 c["score_aggregate"] = aggregate_scores([j["score"] for j in items], how)[0]
     ranked = ranked_configs(doc)
-    mark_ties(doc, ranked, by_config, alpha)
+    objectives = search.get("objectives") if search else None
+    if not (isinstance(objectives, dict) and len(objectives) > 1):  # one best to compare with
+        mark_ties(doc, ranked, by_config, alpha)
     if search:
         best = ranked[0] if ranked else None
-        doc["best"] = {k: best[k] for k in (*keys, "tied_with_best")} if best else None
+        doc["best"] = {k: best.get(k) for k in (*keys, "tied_with_best")} if best else None
         objectives = search.get("objectives")
         if isinstance(objectives, dict) and len(objectives) > 1:  # no single best: the front
             from ._pareto import pareto_json, read_pareto
@@ -463,11 +465,13 @@ def _add_trial_facts(root: Path, search: Mapping[str, Any], configs: list[dict[s
             children.setdefault(parent, []).append(tid)
     for c in configs:
         tid = c.get("proposal")
-        rec = records.get(tid) if isinstance(tid, int) else None
-        if rec is None:
+        if not isinstance(tid, int):
             continue
-        c.update({k: rec[k] for k in _TRIAL_FACTS if rec.get(k) is not None})
-        if tid in children or rec.get("budget") is not None:  # a multi-fidelity trial: always
+        found = records.get(tid)
+        if found is None:
+            continue
+        c.update({k: found[k] for k in _TRIAL_FACTS if found.get(k) is not None})
+        if tid in children or found.get("budget") is not None:  # a multi-fidelity trial: always
             c["continued_by"] = sorted(children.get(tid, []))
 
 
