@@ -62,6 +62,9 @@ def test_results_json_is_mle_loggers_summary_and_strict_json(
     assert all(j["score"] is None for j in doc["jobs"] if j["config_id"] == "c001")
     table = project.mle("results", str(exp)).stdout
     assert "4" in table and "[1.516, 6.484]" in table
+    # no search, no direction: configs are listed, not ranked, so nothing is tied with a best
+    assert "ties" not in doc and "vs best" not in table
+    assert all("tied_with_best" not in c for c in doc["configs"])
 
 
 def test_inspecting_commands_write_nothing_into_the_experiment(
