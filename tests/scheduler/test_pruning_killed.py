@@ -94,3 +94,45 @@ def test_a_requeued_job_does_not_inherit_the_stop_of_its_earlier_attempt(tmp_pat
     backend.finish(new_id or "")
     [job] = again.step()
     assert job.state is JobState.DONE
+
+
+def _wrapper_writes_a_missing_start_record() -> bool:
+    from mle_scheduler import _script
+
+    return '! -e "$__mle_status"' in _script._PRELUDE
+
+
+@pytest.mark.skipif(
+    not _wrapper_writes_a_missing_start_record(),
+    reason="the job wrapper still trusts the launcher's start record (requests/H7.md R1)",
+)
+def test_a_queue_killed_right_after_launching_a_local_job_never_runs_it_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local backend writes the job's start record itself right after starting it and
+    tells the wrapper so; killed in between, no record said the job ran, so `mle resume`
+    submitted it again while it still ran (two runs in one folder: flaky resume tests)."""
+    from mle_scheduler.backends import local
+
+    class Killed(BaseException):
+        pass
+
+    def killed(path: Path, pid: int) -> None:
+        raise Killed
+
+    ran, go = tmp_path / "ran", tmp_path / "go"
+    script = f'echo x >> "{ran}"; while [ ! -e "{go}" ]; do sleep 0.05; done'
+    spec = JobSpec(["/bin/sh", "-c", script], stdout=tmp_path / "a" / "out")
+    first = local.LocalBackend(max_cores=2)
+    q = Queue(first, state_file=tmp_path / "queue.jsonl")
+    monkeypatch.setattr(local, "_note_launch", killed)
+    with pytest.raises(Killed):
+        q.submit(spec, key="a")
+    monkeypatch.undo()
+    backend = local.LocalBackend(max_cores=2)
+    again = Queue.attach(tmp_path / "queue.jsonl", backend, settle=30.0)
+    assert again.unfinished == 1 and again.job("a").job_id is None  # followed by its record
+    go.touch()
+    done = again.wait(timeout=60)
+    assert [j.state for j in done] == [JobState.DONE]
+    assert ran.read_text() == "x\n"  # it ran once
