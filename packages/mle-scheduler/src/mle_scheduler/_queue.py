@@ -482,10 +482,11 @@ class Queue:
         retried. A job waiting for a slot
         is final at once; one the backend holds is cancelled there in one call for all and
         becomes final when the backend reports it ended (a later :meth:`step` returns it);
-        one that had finished well by then stays ``done``. A :class:`JsonlStore` records the
-        request, so a queue attached to it later asks the backend again and settles the job
-        the same way. Returns the keys that were unfinished (final and unknown keys are
-        skipped)."""
+        one that had finished well by then stays ``done``. The store records the request
+        (:attr:`QueuedJob.stopping`) before any job is signalled, so a queue attached to it
+        later, even after this process was killed right after the signal, asks the backend
+        again and settles the job the same way. Returns the keys that were unfinished (final
+        and unknown keys are skipped)."""
         what = _stop_state(state)
         ids: list[str] = []
         orphans: list[tuple[QueuedJob, str | None]] = []
