@@ -22,10 +22,11 @@ LIBRARIES = {
     ),
     "mle-scheduler": (["mle-scheduler"], ["mle_scheduler"], {"mle_scheduler"}),
     "mle-search": (["mle-search"], ["mle_search"], {"mle_search"}),
+    # results and reports read logs (mle-logger) and rank by the search's seed aggregation
     "mle-monitor": (
-        ["mle-scheduler", "mle-monitor"],
-        ["mle_monitor"],
-        {"mle_scheduler", "mle_monitor"},
+        ["mle-config", "mle-logger", "mle-scheduler", "mle-search", "mle-monitor"],
+        ["mle_monitor", "mle_monitor.results"],
+        {"mle_config", "mle_logger", "mle_scheduler", "mle_search", "mle_monitor"},
     ),
 }
 
