@@ -187,3 +187,11 @@ def test_bad_refine_options_are_refused_in_one_line(options: dict[str, Any], nee
 def test_only_random_and_smbo_refine() -> None:
     with pytest.raises(SearchConfigError, match="unknown option 'refine_after'"):
         make_strategy("grid", SPACE, refine_after=5)
+
+
+def test_a_strategy_built_directly_refuses_refinement_with_several_objectives() -> None:
+    from mle_search import RandomSearch, SearchConfigError, Space
+
+    space = Space.from_config({"real": {"lr": {"begin": 0.0, "end": 1.0, "prior": "uniform"}}})
+    with pytest.raises(SearchConfigError, match="expected no refine_after with 2 objectives"):
+        RandomSearch(space, maximize={"a": False, "b": True}, refine_after=5)

@@ -153,6 +153,11 @@ class RefiningStrategy(Strategy):
 
     def _setup_refine(self, refine_after: object, refine_top_k: object) -> None:
         self._refine = refine_schedule(refine_after, refine_top_k, self.search_type)
+        if self._refine is not None and self.n_objectives > 1:
+            raise SearchConfigError(
+                f"{self.search_type}: expected no refine_after with {self.n_objectives} "
+                "objectives (a refinement keeps the top-k results by one score)"
+            )
         self.refine_after = None if self._refine is None else list(self._refine[0])
         self.refine_top_k = None if self._refine is None else self._refine[1]
         self._active = self.space
