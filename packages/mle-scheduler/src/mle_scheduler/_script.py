@@ -7,7 +7,9 @@ job starts (the last two identify the wrapper process beyond its pid: see
 ``"end"`` and ``"exit_code"`` when it ends, each time written atomically (temp file + rename)
 to the job's status file, so the truth about a job lives beside its outputs. A launcher that
 writes the start record itself (the local backend) sets ``MLE_SCHEDULER_NOTED=1`` in the job's
-environment to save the wrapper that write; the variable is removed before the job runs.
+environment to save the wrapper that write (the wrapper still writes it when no record exists:
+a launcher killed right after starting the job never writes one, and a resumed queue must see
+that the job runs); the variable is removed before the job runs.
 
 The wrapper starts no process but the job: times come from ``$EPOCHREALTIME`` (bash >= 5;
 ``printf '%(%s)T'`` before), the host from ``$HOSTNAME``, and each record is written by
@@ -83,7 +85,7 @@ __mle_head="\"start\": $__mle_t0, \"host\": \"$__mle_host\", \"pid\": $$"
 [[ $__mle_pstart =~ ^[0-9]+$ ]] || __mle_pstart=null
 __mle_head="$__mle_head, \"pid_start\": $__mle_pstart"
 __mle_head="$__mle_head, \"boot_id\": \"${__mle_boot//[^0-9a-f-]/}\""
-if [ -z "${MLE_SCHEDULER_NOTED:-}" ]; then __mle_record "{$__mle_head}"; fi
+if [ -z "${MLE_SCHEDULER_NOTED:-}" ] || [ ! -e "$__mle_status" ]; then __mle_record "{$__mle_head}"; fi
 unset MLE_SCHEDULER_NOTED
 """
 
