@@ -250,6 +250,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "search_type": Key(STR, "a search type", required=True, choices=available_search_types),
         "hyperlog_fname": Key(STR, "a file name", default="hyper_log.jsonl", check=_hyper_log),
         "reload_log": Key(BOOL, "true or false", default=False),
+        # run a trial's seeds one at a time; stop adding seeds once it cannot be the best
+        "race_seeds": Key(BOOL, "true or false", default=False),
         "verbose_logging": Key(BOOL, "true or false", default=False),
         "maximize_objective": Key(BOOL, "true or false", default=False),
         "problem_type": Key(STR, "a problem type", default="final", choices=PROBLEM_TYPES),
