@@ -16,6 +16,7 @@ SECTIONS: list[tuple[float, str, str]] = [
     (30, "bad jobs", "mle_monitor._sections_report:failures_section"),
     (40, "learning curves", "mle_monitor._report_builtin:learning_curves_section"),
     (50, "search", "mle_monitor._report_builtin:search_section"),
+    (51, "multi-fidelity", "mle_monitor._sections_fidelity:fidelity_section"),
     (52, "pareto front", "mle_monitor._pareto:pareto_section"),
     (55, "search analysis", "mle_monitor._sections_report:search_analysis_section"),
     (60, "timeline", "mle_monitor._sections_report:timeline_section"),
