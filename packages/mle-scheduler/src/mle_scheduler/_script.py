@@ -85,7 +85,9 @@ __mle_head="\"start\": $__mle_t0, \"host\": \"$__mle_host\", \"pid\": $$"
 [[ $__mle_pstart =~ ^[0-9]+$ ]] || __mle_pstart=null
 __mle_head="$__mle_head, \"pid_start\": $__mle_pstart"
 __mle_head="$__mle_head, \"boot_id\": \"${__mle_boot//[^0-9a-f-]/}\""
-if [ -z "${MLE_SCHEDULER_NOTED:-}" ] || [ ! -e "$__mle_status" ]; then __mle_record "{$__mle_head}"; fi
+if [ -z "${MLE_SCHEDULER_NOTED:-}" ] || [ ! -e "$__mle_status" ]; then
+    __mle_record "{$__mle_head}"
+fi
 unset MLE_SCHEDULER_NOTED
 """
 
