@@ -47,10 +47,10 @@ def fake_run(n: int, trace: bool = False) -> tuple[float, float, int]:
     last finished job) of the driver running n jobs on the FakeBackend (job table and configs
     are written before the clock starts)."""
     from mle_cli import _driver
-    from mle_cli._layout import ExperimentDir, write_json
-    from mle_cli._plan import plan_static_jobs
     from mle_cli._setup import marker_for, write_job_configs
-    from mle_cli._spec import load_spec
+    from mle_config import ExperimentFolder as ExperimentDir
+    from mle_config import load_experiment_spec as load_spec
+    from mle_config import plan_static_jobs, write_json
     from mle_scheduler.testing import FakeBackend
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import Project, grid_yaml, multi_yaml
-from mle_cli._layout import new_experiment_root
+from mle_config import new_experiment_root
 
 
 def test_dry_run_shows_name_time_limit_and_translated_config(project: Project) -> None:

@@ -20,12 +20,13 @@ import pytest
 from cli_helpers import Project, grid_yaml, multi_yaml
 from mle_cli import _driver, _logs
 from mle_cli._driver import Driver, cancel_experiment
-from mle_cli._layout import ExperimentDir, write_json
-from mle_cli._plan import plan_static_jobs
 from mle_cli._setup import marker_for, write_job_configs
-from mle_cli._spec import load_spec
-from mle_cli._state import experiment_status, job_views, running_driver, stop_driver
+from mle_cli._state import experiment_status, running_driver, stop_driver
 from mle_cli.errors import JobsFailedError, UsageError
+from mle_config import ExperimentFolder as ExperimentDir
+from mle_config import load_experiment_spec as load_spec
+from mle_config import plan_static_jobs, write_json
+from mle_monitor import JobInfo, inspect_experiment
 from mle_scheduler import JobSpec, ProcessRef
 from mle_scheduler.testing import FakeBackend
 
@@ -40,6 +41,10 @@ def _experiment(project: Project, data: dict[str, Any]) -> ExperimentDir:
         write_job_configs(exp, spec, plan_static_jobs(spec))
     write_json(exp.marker, marker_for(spec, sys.executable, project.root, ["mle", "run"]))
     return exp
+
+
+def job_views(exp: ExperimentDir, driver_runs: bool | None = None) -> list[JobInfo]:
+    return inspect_experiment(exp.root, driver_runs=driver_runs).jobs
 
 
 def _x_seed(spec: JobSpec) -> tuple[float, int]:
@@ -119,7 +124,7 @@ def test_run_without_its_score_fails_with_the_reason(
     exp = _experiment(project, grid_yaml(bins=2, seeds=2, batches=1, per_batch=2))
     with pytest.raises(JobsFailedError):
         Driver(exp, quiet=True).run()
-    views = {v.job.job_id: v for v in job_views(exp)}
+    views = {v.job_id: v for v in job_views(exp)}
     assert views["p0000-s1"].state == "failed" and views["p0000-s0"].state == "done"
     assert "without a log of 'score'" in str(views["p0000-s1"].message)
     assert all(x["scores"][1] is None and "score" in x["reasons"]["1"] for x in _hyper(exp))

@@ -81,7 +81,7 @@ def test_job_states_come_from_the_status_files_when_the_event_log_is_damaged(
 def test_experiment_folders_made_at_the_same_moment_by_many_threads_are_distinct(
     tmp_path: Path,
 ) -> None:
-    from mle_cli._layout import new_experiment_root
+    from mle_config import new_experiment_root
 
     n = 8
     start = threading.Barrier(n)

@@ -157,10 +157,10 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
 
 
 def run(args: argparse.Namespace) -> int:
-    from mle_config import load_experiment_spec, read_user_config
+    from mle_config import load_experiment_spec, new_experiment_root, read_user_config, write_json
     from mle_logger import write_reproducibility_record as write_record
 
-    from ._layout import ExperimentDir, new_experiment_root, write_json
+    from ._layout import ExperimentDir
     from ._plan import plan_static_jobs
     from ._setup import make_backend, marker_for, pick_python, resources_from, write_job_configs
 

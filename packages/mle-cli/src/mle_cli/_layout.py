@@ -8,12 +8,11 @@ import os
 from pathlib import Path
 
 from mle_config import ExperimentFolder as ExperimentDir
-from mle_config import MleConfigError, new_experiment_root, write_json
+from mle_config import MleConfigError
 
 from .errors import ExperimentDirError
 
-__all__ = ["ExperimentDir", "find_experiment", "new_experiment_root", "open_experiment"]
-__all__ += ["write_json"]
+__all__ = ["ExperimentDir", "find_experiment", "open_experiment"]
 
 
 def open_experiment(path: str | os.PathLike[str]) -> ExperimentDir:

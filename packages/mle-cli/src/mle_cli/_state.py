@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ._layout import ExperimentDir
@@ -69,28 +67,3 @@ def stop_driver(exp: ExperimentDir, timeout: float = 30.0) -> ProcessRef | None:
     with contextlib.suppress(OSError):
         exp.cancel_flag.touch()
     return driver_lock(exp).stop(timeout)
-
-
-# -- a shim until tests/cli/test_driver_units.py reads inspect_experiment (requests/H2.md) --
-@dataclass(frozen=True)
-class JobView:
-    """A job table row with its state (a :class:`mle_monitor.JobInfo` in the old shape)."""
-
-    job: PlannedJob
-    state: str
-    exit_code: int | None
-    run_dir: Path
-    start: float | None = None
-    end: float | None = None
-    message: str | None = None
-
-
-def job_views(exp: ExperimentDir, driver_runs: bool | None = None) -> list[JobView]:
-    """Every planned job with its state, from :func:`mle_monitor.inspect_experiment`."""
-    rows = {j.job_id: j for j in read_jobs(exp)}
-    return [
-        JobView(rows[i.job_id], i.state, i.exit_code, exp.run_dir(i.job_id), i.start, i.end,
-                i.message)
-        for i in experiment_status(exp, driver_runs).jobs
-        if i.job_id in rows
-    ]  # fmt: skip
