@@ -14,19 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
 from cli_helpers import Project, grid_yaml
-
-
-def _accepted() -> bool:
-    from mle_config.schema import SECTIONS
-
-    return "race_seeds" in SECTIONS["param_search_args"]
-
-
-pytestmark = pytest.mark.skipif(
-    not _accepted(), reason="the schema does not take race_seeds yet (waits for request R6)"
-)
 
 
 def _race_yaml() -> dict[str, Any]:
