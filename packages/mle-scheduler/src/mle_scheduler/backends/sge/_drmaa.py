@@ -13,7 +13,7 @@ from ..._types import JobState
 from ...errors import BackendUnavailableError, MissingDependencyError, SchedulerError, SubmitError
 from ..base import NativeStatus
 
-__all__ = ["INSTALL_HINT", "DrmaaTransport", "load_drmaa", "status_from_info"]
+__all__ = ["INSTALL_HINT", "DrmaaTransport", "late_allocator", "load_drmaa", "status_from_info"]
 
 INSTALL_HINT = (
     "install the DRMAA binding (pip install 'mle-scheduler[drmaa]'), set DRMAA_LIBRARY_PATH to "
@@ -23,9 +23,40 @@ INSTALL_HINT = (
 )
 
 
+def late_allocator(library: str | None = None) -> str | None:
+    """Why loading libdrmaa into this process is unsafe, or None.
+
+    Debian's libdrmaa links jemalloc. Loaded into a running Python (by ``import drmaa``),
+    jemalloc makes extension modules loaded after it abort ("free(): invalid pointer" on
+    ``import scipy.optimize``, matplotlib, scikit-learn): a search or report in the same
+    process would crash long after the backend started. Safe when jemalloc was the allocator
+    from the start (``LD_PRELOAD``)."""
+    path = library or os.environ.get("DRMAA_LIBRARY_PATH")
+    if not path:
+        return None
+    try:
+        with open(path, "rb") as lib:  # its dynamic string table names what it links
+            links_jemalloc = b"libjemalloc" in lib.read()
+        maps = Path("/proc/self/maps").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if not links_jemalloc or "jemalloc" in maps:
+        return None
+    return (
+        f"{path} links jemalloc, which breaks extension modules loaded after it in this "
+        "process (scipy, matplotlib abort); start Python with "
+        "LD_PRELOAD=<path of libjemalloc.so.2> (Debian: /lib/x86_64-linux-gnu/libjemalloc.so.2)"
+        " to use DRMAA, or use the qsub commands"
+    )
+
+
 def load_drmaa() -> Any:
     """Import the ``drmaa`` binding; :class:`MissingDependencyError` (an ``ImportError`` and a
-    ``BackendUnavailableError``) says how to fix it."""
+    ``BackendUnavailableError``) says how to fix it, also where loading libdrmaa into this
+    process would break later imports (:func:`late_allocator`)."""
+    unsafe = late_allocator()
+    if unsafe is not None:
+        raise MissingDependencyError(f"DRMAA is not used: {unsafe}")
     try:
         import drmaa  # type: ignore[import-not-found,import-untyped,unused-ignore]
     except ImportError as exc:
