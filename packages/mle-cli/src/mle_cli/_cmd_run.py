@@ -122,8 +122,9 @@ def _fold(fold: int | None) -> str:
 
 def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Namespace) -> int:
     """Print the job table and the generated job script; write and run nothing."""
+    from mle_config import plan_static_jobs
+
     from ._layout import ExperimentDir
-    from ._plan import plan_static_jobs
     from ._setup import SpecFactory, make_backend, marker_for, time_limit
 
     if spec.is_search:
@@ -157,11 +158,16 @@ def _dry_run(spec: ExperimentSpec, python: str, root: Path, args: argparse.Names
 
 
 def run(args: argparse.Namespace) -> int:
-    from mle_config import load_experiment_spec, new_experiment_root, read_user_config, write_json
+    from mle_config import (
+        load_experiment_spec,
+        new_experiment_root,
+        plan_static_jobs,
+        read_user_config,
+        write_json,
+    )
     from mle_logger import write_reproducibility_record as write_record
 
     from ._layout import ExperimentDir
-    from ._plan import plan_static_jobs
     from ._setup import make_backend, marker_for, pick_python, resources_from, write_job_configs
 
     argv: list[str] = args.argv

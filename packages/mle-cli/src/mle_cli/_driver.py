@@ -21,10 +21,9 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from mle_config import ExperimentFolder as ExperimentDir
-from mle_config import ExperimentSpec, write_json
+from mle_config import ExperimentSpec, PlannedJob, write_json
 
 from ._console import console
-from ._plan import PlannedJob
 from ._processing import run_processing
 from ._progress import Progress
 from ._registry import record

@@ -6,10 +6,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mle_config import ExperimentFolder as ExperimentDir
-from mle_config import ExperimentSpec
+from mle_config import ExperimentSpec, PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
 from mle_config import layout as names
-
-from ._plan import PlannedJob, plan_proposal_jobs, proposal_job_id, seeds_for
 
 if TYPE_CHECKING:
     from mle_search import SearchLoop, Strategy, Trial

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mle_config import ExperimentSpec, write_json
+from mle_config import ExperimentSpec, PlannedJob, config_updates, write_json
 from mle_config import layout as names
 
 from ._layout import ExperimentDir
-from ._plan import PlannedJob, config_updates
 from .errors import UsageError
 
 if TYPE_CHECKING:

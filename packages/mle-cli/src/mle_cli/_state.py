@@ -8,8 +8,9 @@ import contextlib
 import warnings
 from typing import TYPE_CHECKING
 
+from mle_config import PlannedJob
+
 from ._layout import ExperimentDir
-from ._plan import PlannedJob
 
 if TYPE_CHECKING:
     from mle_monitor import ExperimentDetail
