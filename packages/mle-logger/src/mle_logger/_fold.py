@@ -21,7 +21,7 @@ import numpy as np
 
 from ._journal import Block, JournalReader, open_journal, row_blocks
 from ._layout import journal_path
-from ._storage import CHUNK_ROWS, atomic_write, read_meta_attrs, write_meta
+from ._storage import CHUNK_ROWS, atomic_write, open_error, read_meta_attrs, write_meta
 from .errors import LogFormatError, LogNotFoundError
 
 _PARTS = ("time", "stats")
@@ -136,9 +136,7 @@ def fold_file(
         except FileNotFoundError:
             raise LogNotFoundError(f"no log file at {path}") from None
         except OSError as exc:
-            raise LogFormatError(
-                f"{path}: expected an HDF5 log file, could not open it ({exc})"
-            ) from exc
+            raise open_error(path, exc) from exc
         with src:
             meta = read_meta_attrs(src, str(path))
             n0 = meta["n_rows"]

@@ -29,7 +29,7 @@ import numpy as np
 from ._aggregate import DEFAULT_PERCENTILES
 from ._attrmap import AttrMap
 from ._legacy import legacy_seed_id
-from ._storage import FORMAT, LogData
+from ._storage import FORMAT, LogData, open_error
 from .errors import LogFormatError, LogNotFoundError
 
 LEGACY_FORMAT = "mle-logging"
@@ -163,9 +163,7 @@ def read_legacy_runs(path: Path) -> dict[str | None, list[LogData]]:
                 for run, seeds in runs.items()
             }
     except OSError as exc:
-        raise LogFormatError(
-            f"{path}: expected an HDF5 log file, could not open it ({exc})"
-        ) from exc
+        raise open_error(path, exc) from exc
 
 
 def _seed_logs(path: Path, datas: Sequence[LogData]) -> list[Any]:

@@ -14,7 +14,7 @@ import numpy as np
 from ._aggregate import DEFAULT_PERCENTILES, Summary, stack, summarize
 from ._attrmap import AttrMap
 from ._layout import as_path, find_seed_logs, seed_of
-from ._storage import FORMAT, LogData, read_group, read_log
+from ._storage import FORMAT, LogData, open_error, read_group, read_log
 from .errors import LogArgumentError, LogFormatError, LogNotFoundError
 
 
@@ -202,9 +202,7 @@ def _is_merged(path: Path) -> bool:
         with h5py.File(path, "r", locking=False) as f:
             return bool(f.attrs.get("format") == FORMAT + "/merged")
     except OSError as exc:
-        raise LogFormatError(
-            f"{path}: expected an HDF5 log file, could not open it ({exc})"
-        ) from exc
+        raise open_error(path, exc) from exc
 
 
 def load_log(

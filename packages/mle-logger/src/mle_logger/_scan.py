@@ -22,7 +22,7 @@ import numpy as np
 from ._journal import open_journal
 from ._layout import journal_path
 from ._score import ProblemType, _check_problem_type, score_with_reason
-from ._storage import FORMAT, _finish, _read_group, read_log
+from ._storage import FORMAT, _finish, _read_group, open_error, read_log
 from .errors import LogFormatError, LogNotFoundError
 
 if TYPE_CHECKING:
@@ -114,9 +114,7 @@ def scan_log(
     except FileNotFoundError:
         raise LogNotFoundError(f"no log file at {path}") from None
     except OSError as exc:
-        raise LogFormatError(
-            f"{path}: expected an HDF5 log file, could not open it ({exc})"
-        ) from exc
+        raise open_error(path, exc) from exc
     return LogScan(path, seed_id, name, score, reason, names, log)
 
 

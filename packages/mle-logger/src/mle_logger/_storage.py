@@ -181,7 +181,8 @@ def same_file(fh: IO[bytes], path: Path) -> bool:
     return (st.st_dev, st.st_ino) == (fst.st_dev, fst.st_ino)
 
 
-def _open_error(path: Path, exc: OSError) -> LogFormatError:
+def open_error(path: Path, exc: OSError) -> LogFormatError:
+    """The one line for a file at a log's path that is not an HDF5 log."""
     return LogFormatError(f"{path}: expected an HDF5 log file, could not open it ({exc})")
 
 
@@ -208,7 +209,7 @@ def read_log(path: Path) -> LogData:
                     raise LogNotFoundError(f"no log file at {path}") from None
                 meta = None  # replaced under us (a failed attempt set aside): read again
             except OSError as exc:
-                raise _open_error(path, exc) from exc
+                raise open_error(path, exc) from exc
             if meta is not None:
                 reader = JournalReader(fh, jpath)
                 n_rec = 0
@@ -239,7 +240,7 @@ def read_meta(path: Path) -> dict[str, Any]:
         except FileNotFoundError:
             raise LogNotFoundError(f"no log file at {path}") from None
         except OSError as exc:
-            raise _open_error(path, exc) from exc
+            raise open_error(path, exc) from exc
         n = meta["n_rows"]
         for _, _, k in row_blocks(JournalReader(fh, jpath).records(), n, meta, path):
             n += k

@@ -110,15 +110,9 @@ def bad_jobs_section(ctx: ReportContext) -> Section | None:
 
 
 def _figure(width: float, height: float) -> tuple[MplFigure, Axes]:
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure as MplFigure
-    except ImportError as exc:
-        raise ImportError(
-            f'the report\'s figures need matplotlib ({exc}); pip install "mle-monitor[report]"'
-        ) from exc
-    fig = MplFigure(figsize=(width, height))
-    FigureCanvasAgg(fig)
+    from ._sections_plot import new_figure
+
+    fig = new_figure(width, height)
     return fig, fig.subplots()
 
 

@@ -175,14 +175,6 @@ def points_from_results(doc: Mapping[str, Any]) -> list[ConfigPoint]:
     return out
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
 def _reason(state: str, code: int | None, message: str | None, hyper: str | None) -> str | None:
     if message:
         return message
@@ -263,7 +255,14 @@ def trials_from_folder(
     experiment."""
     from mle_scheduler import read_status, tail
 
-    from ._folder import EXPERIMENT_MARKER, RESULTS, RUN_STATUS_FILE, RUNS_DIR, inspect_experiment
+    from ._folder import (
+        EXPERIMENT_MARKER,
+        RESULTS,
+        RUN_STATUS_FILE,
+        RUNS_DIR,
+        _read_json,
+        inspect_experiment,
+    )
 
     if detail is None:
         detail = inspect_experiment(folder)
