@@ -97,10 +97,18 @@ def test_mle_run_prunes_bad_trials_with_asha_and_ends_well(tmp_path: Path, backe
     _check_pruned(project, exp, (2.0, 4.0, 8.0))
 
 
-def test_mle_run_prunes_with_the_median_rule(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "local",
+        pytest.param("sge", marks=pytest.mark.sge),
+        pytest.param("slurm", marks=pytest.mark.slurm),
+    ],
+)
+def test_mle_run_prunes_with_the_median_rule(tmp_path: Path, backend: str) -> None:
     project = Project(tmp_path)
     project.yaml("search.yaml", _pruned_search(project, MEDIAN))
-    project.mle("run", "search.yaml", timeout=240)
+    project.mle("run", "search.yaml", "--backend", backend, timeout=300)
     [exp] = project.experiments()
     _check_pruned(project, exp, None)
 
