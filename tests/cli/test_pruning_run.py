@@ -40,7 +40,9 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
 
 
 def _pruned_search(project: Project, pruner: dict[str, Any], **meta: Any) -> dict[str, Any]:
-    project.config("base.json", steps=10, sleep=0.15)
+    # a step takes long enough that the driver (which looks at running jobs about once a
+    # second) sees a bad run reach its rung while it still runs, also on a loaded cluster
+    project.config("base.json", steps=10, sleep=0.4)
     data = grid_yaml(bins=6, seeds=1, batches=1, per_batch=6, max_running_jobs=2, **meta)
     search = data["param_search_args"]
     search["maximize_objective"] = False  # x=1 is best and runs first; later trials are worse
