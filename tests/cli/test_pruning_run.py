@@ -83,36 +83,24 @@ def _check_pruned(project: Project, exp: Path, steps: tuple[float, ...] | None) 
     assert doc["best"]["params"]["train_config.x"] == 1.0
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "local",
-        pytest.param("sge", marks=pytest.mark.sge),
-        pytest.param("slurm", marks=pytest.mark.slurm),
-    ],
-)
-def test_mle_run_prunes_bad_trials_with_asha_and_ends_well(tmp_path: Path, backend: str) -> None:
-    project = Project(tmp_path)
-    project.yaml("search.yaml", _pruned_search(project, ASHA))
-    project.mle("run", "search.yaml", "--backend", backend, timeout=300)
-    [exp] = project.experiments()
-    _check_pruned(project, exp, (2.0, 4.0, 8.0))
+BACKENDS = [
+    "local",
+    pytest.param("sge", marks=pytest.mark.sge),
+    pytest.param("slurm", marks=pytest.mark.slurm),
+]
+#: pruner -> the steps a pruned run may stop at (None: any; the median rule has no rungs)
+PRUNERS = {"asha": (ASHA, (2.0, 4.0, 8.0)), "median": (MEDIAN, None)}
 
 
-@pytest.mark.parametrize(
-    "backend",
-    [
-        "local",
-        pytest.param("sge", marks=pytest.mark.sge),
-        pytest.param("slurm", marks=pytest.mark.slurm),
-    ],
-)
-def test_mle_run_prunes_with_the_median_rule(tmp_path: Path, backend: str) -> None:
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("rule", list(PRUNERS))
+def test_mle_run_prunes_bad_trials_and_ends_well(tmp_path: Path, rule: str, backend: str) -> None:
+    pruner, steps = PRUNERS[rule]
     project = Project(tmp_path)
-    project.yaml("search.yaml", _pruned_search(project, MEDIAN))
+    project.yaml("search.yaml", _pruned_search(project, pruner))
     project.mle("run", "search.yaml", "--backend", backend, timeout=300)
     [exp] = project.experiments()
-    _check_pruned(project, exp, None)
+    _check_pruned(project, exp, steps)
 
 
 def test_resume_after_sigkill_keeps_pruned_trials_pruned_and_runs_nothing_twice(
